@@ -1,0 +1,130 @@
+/**
+ * Runs one producer slot: the pure slot machine given a real Kafka producer and the journal.
+ */
+import type { Logger } from 'pino';
+import { createActor, fromPromise, type Actor } from 'xstate';
+import type { Journal } from '../../journal/journal.ts';
+import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.ts';
+import { producerSlotMachine, type JournalParams, type ProduceJob } from './slot-machine.ts';
+
+export const PRODUCER_SLOT_ACTOR_TYPE = 'producer-slot';
+
+/** What a slot needs from a Kafka producer; RecordProducer is the real one. */
+export interface SlotProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(records: OutgoingRecord[]): Promise<RecordOutcome[]>;
+}
+
+export interface SlotOptions {
+  slotId: string;
+  lingerMs: number;
+  producer: SlotProducer;
+  journal: Journal;
+  logger: Logger;
+  /** Delay before reconnect attempt n (1-based). */
+  backoffMs: (attempt: number) => number;
+}
+
+export type SlotState = 'connecting' | 'ready' | 'reconnecting' | 'draining' | 'stopped';
+
+export class ProducerSlot {
+  readonly id: string;
+  private readonly actor: Actor<typeof producerSlotMachine>;
+  private readonly stopped: Promise<void>;
+  private readonly stateListeners = new Set<(state: SlotState) => void>();
+
+  constructor(options: SlotOptions) {
+    const { slotId, producer, journal, logger, backoffMs } = options;
+    this.id = slotId;
+    const log = logger.child({ slot: slotId });
+    const machine = producerSlotMachine.provide({
+      actors: {
+        connect: fromPromise(() => producer.connect()),
+        send: fromPromise(({ input }) => producer.send(input.records)),
+        reconnect: fromPromise(async ({ input, signal }) => {
+          await producer.disconnect().catch(() => undefined);
+          await abortableSleep(backoffMs(input.attempt), signal);
+          await producer.connect();
+        }),
+        disconnect: fromPromise(() => producer.disconnect()),
+      },
+      actions: {
+        journal: (_, params: JournalParams) => {
+          journal.append(slotId, PRODUCER_SLOT_ACTOR_TYPE, params.type, params.payload ?? {});
+          log.info({ event: params.type, ...params.payload }, 'producer slot %s', params.type);
+        },
+      },
+    });
+    this.actor = createActor(machine, { input: { slotId, lingerMs: options.lingerMs } });
+    this.stopped = new Promise((resolve) => {
+      this.actor.subscribe({
+        next: (snapshot) => {
+          const state = this.state;
+          for (const listener of this.stateListeners) listener(state);
+          if (snapshot.status === 'done') resolve();
+        },
+        // An actor error would otherwise be rethrown asynchronously and end the process.
+        error: (error) => {
+          log.error({ err: error }, 'producer slot failed');
+          resolve();
+        },
+      });
+    });
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  get state(): SlotState {
+    const value = this.actor.getSnapshot().value;
+    return (typeof value === 'string' ? value : Object.keys(value)[0]) as SlotState;
+  }
+
+  /** The full state value and the parts of context worth showing (for inspection and metrics). */
+  describe(): { id: string; state: unknown; pending: number; inFlight: number; attempt: number; lastError: string | null } {
+    const snapshot = this.actor.getSnapshot();
+    const { pending, inFlight, attempt, lastError } = snapshot.context;
+    return {
+      id: this.id,
+      state: snapshot.value,
+      pending: pending.reduce((n, job) => n + job.records.length, 0),
+      inFlight: inFlight.reduce((n, job) => n + job.records.length, 0),
+      attempt,
+      lastError,
+    };
+  }
+
+  onStateChange(listener: (state: SlotState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  produce(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
+    return new Promise((settle) => {
+      const job: ProduceJob = { records, settle };
+      this.actor.send({ type: 'PRODUCE', job });
+    });
+  }
+
+  connectionLost(reason: string): void {
+    this.actor.send({ type: 'CONNECTION_LOST', reason });
+  }
+
+  /** Flushes what is queued, disconnects, and resolves when the slot has stopped. */
+  stop(): Promise<void> {
+    this.actor.send({ type: 'STOP' });
+    return this.stopped;
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    });
+  });
+}

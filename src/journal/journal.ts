@@ -1,0 +1,118 @@
+/**
+ * The journal: SQLite (WAL) through better-sqlite3, holding every actor's lifecycle events.
+ * Appends are synchronous and durable once they return, which is what lets consumer sessions be
+ * rebuilt after a crash. Listeners see each entry as it is appended (for live views).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrate.ts';
+
+export interface JournalEntry<P = unknown> {
+  seq: number;
+  actorId: string;
+  actorType: string;
+  type: string;
+  payload: P;
+  at: number;
+}
+
+export interface JournalQuery {
+  actorId?: string;
+  actorType?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+interface Row {
+  seq: number;
+  actor_id: string;
+  actor_type: string;
+  event_type: string;
+  payload: string;
+  at: number;
+}
+
+type Listener = (entry: JournalEntry) => void;
+
+export class Journal {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement<[string, string, string, string, number]>;
+  private readonly listeners = new Set<Listener>();
+
+  private constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the tail.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.insert = this.db.prepare(
+      'INSERT INTO journal_events (actor_id, actor_type, event_type, payload, at) VALUES (?, ?, ?, ?, ?)',
+    );
+  }
+
+  static open(path: string): Journal {
+    return new Journal(path);
+  }
+
+  append<P>(actorId: string, actorType: string, type: string, payload: P): JournalEntry<P> {
+    const at = Date.now();
+    const { lastInsertRowid } = this.insert.run(actorId, actorType, type, JSON.stringify(payload ?? null), at);
+    const entry: JournalEntry<P> = { seq: Number(lastInsertRowid), actorId, actorType, type, payload, at };
+    for (const listener of this.listeners) listener(entry);
+    return entry;
+  }
+
+  read(query: JournalQuery = {}): JournalEntry[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (query.actorId !== undefined) (where.push('actor_id = ?'), params.push(query.actorId));
+    if (query.actorType !== undefined) (where.push('actor_type = ?'), params.push(query.actorType));
+    if (query.afterSeq !== undefined) (where.push('seq > ?'), params.push(query.afterSeq));
+    const sql = `SELECT * FROM journal_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq${
+      query.limit !== undefined ? ' LIMIT ?' : ''
+    }`;
+    if (query.limit !== undefined) params.push(query.limit);
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toEntry);
+  }
+
+  /** Versions of the schema applied so far, oldest first. */
+  schemaVersions(): number[] {
+    return (this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map(
+      (r) => r.version,
+    );
+  }
+
+  /** True when a write goes through: what readiness checks ask. */
+  writable(): boolean {
+    try {
+      this.db.prepare('BEGIN IMMEDIATE').run();
+      this.db.prepare('ROLLBACK').run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toEntry(row: Row): JournalEntry {
+  return {
+    seq: row.seq,
+    actorId: row.actor_id,
+    actorType: row.actor_type,
+    type: row.event_type,
+    payload: JSON.parse(row.payload) as unknown,
+    at: row.at,
+  };
+}

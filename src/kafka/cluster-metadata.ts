@@ -1,0 +1,113 @@
+/**
+ * Read-only questions about the cluster (brokers, topics, partitions, offsets), answered through
+ * one shared kafkajs admin client. Used by the v2 metadata endpoints and by the producer pool for
+ * partition counts.
+ */
+import type { Admin, Kafka } from './client.ts';
+import { ConfigResourceTypes } from './client.ts';
+import { describeKafkaError } from './kafka-error.ts';
+import { ErrorCode } from '../errors.ts';
+
+export interface ReplicaInfo {
+  broker: number;
+  leader: boolean;
+  in_sync: boolean;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: ReplicaInfo[];
+}
+
+export interface TopicInfo {
+  name: string;
+  partitions: PartitionInfo[];
+}
+
+export interface PartitionOffsets {
+  beginning_offset: number;
+  end_offset: number;
+}
+
+// Kafka marks these internal; Confluent's GET /topics leaves them out (Admin listTopics default).
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
+export class ClusterMetadata {
+  private readonly admin: Admin;
+  private connected: Promise<void> | null = null;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  async brokerIds(): Promise<number[]> {
+    const { brokers } = await (await this.ready()).describeCluster();
+    return brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+  }
+
+  async clusterId(): Promise<string> {
+    return (await (await this.ready()).describeCluster()).clusterId;
+  }
+
+  async topicNames(): Promise<string[]> {
+    const names = await (await this.ready()).listTopics();
+    return names.filter((n) => !INTERNAL_TOPICS.has(n)).sort();
+  }
+
+  /** Partitions of a topic, or null if it does not exist (kafkajs admin never auto-creates). */
+  async topic(name: string): Promise<TopicInfo | null> {
+    const admin = await this.ready();
+    const found = await admin
+      .fetchTopicMetadata({ topics: [name] })
+      .then(({ topics }) => topics[0])
+      .catch((error: unknown) => {
+        if (describeKafkaError(error).errorCode === ErrorCode.UnknownTopicOrPartition) return undefined;
+        throw error;
+      });
+    if (!found) return null;
+    const partitions = found.partitions
+      .map((p) => ({
+        partition: p.partitionId,
+        leader: p.leader ?? -1,
+        replicas: p.replicas.map((broker) => ({
+          broker,
+          leader: broker === p.leader,
+          in_sync: p.isr.includes(broker),
+        })),
+      }))
+      .sort((a, b) => a.partition - b.partition);
+    return { name, partitions };
+  }
+
+  /** Every config of a topic, defaults included, as Confluent's GET /topics/{t} shows them. */
+  async topicConfigs(name: string): Promise<Record<string, string | null>> {
+    const { resources } = await (await this.ready()).describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+      includeSynonyms: false,
+    });
+    const configs: Record<string, string | null> = {};
+    for (const entry of resources[0]?.configEntries ?? []) configs[entry.configName] = entry.configValue;
+    return configs;
+  }
+
+  async partitionOffsets(topic: string, partition: number): Promise<PartitionOffsets | null> {
+    const offsets = await (await this.ready()).fetchTopicOffsets(topic);
+    const found = offsets.find((o) => o.partition === partition);
+    return found ? { beginning_offset: Number(found.low), end_offset: Number(found.high) } : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.admin.disconnect();
+    this.connected = null;
+  }
+
+  private async ready(): Promise<Admin> {
+    this.connected ??= this.admin.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
+    await this.connected;
+    return this.admin;
+  }
+}
