@@ -216,7 +216,7 @@ export function describeConfigKeys(): Array<{ key: string; default: string; desc
       group.keys.map((k) => ({
         key: group.prefix + k.key,
         default: '',
-        description: `${k.description} Sets kafkajs-shaped option \`${k.kafkajs}\`. Expected: ${k.expected}.`,
+        description: `${k.description} Maps to \`${k.kafkajs}\`. Expected: ${k.expected}.`,
       })),
     ),
   ];

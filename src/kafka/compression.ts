@@ -6,8 +6,8 @@
 import zstd from '@bokuweb/zstd-wasm';
 import { decompress as zstdDecompress } from 'fzstd';
 import snappy from 'kafkajs-snappy';
-import lz4 from 'lz4js';
 import { CompressionCodecs, CompressionTypes } from './client.ts';
+import { compressFrame, decompressFrame } from './lz4-frame.ts';
 
 export type CompressionType = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -25,8 +25,8 @@ export function registerCompressionCodecs(): Promise<void> {
     await zstd.init();
     CompressionCodecs[CompressionTypes.Snappy] = snappy;
     CompressionCodecs[CompressionTypes.LZ4] = () => ({
-      compress: async (encoder: Encoder) => Buffer.from(lz4.compress(encoder.buffer)),
-      decompress: async (buffer: Buffer) => Buffer.from(lz4.decompress(buffer)),
+      compress: async (encoder: Encoder) => compressFrame(encoder.buffer),
+      decompress: async (buffer: Buffer) => decompressFrame(buffer),
     });
     CompressionCodecs[CompressionTypes.ZSTD] = () => ({
       compress: async (encoder: Encoder) => Buffer.from(zstd.compress(encoder.buffer, ZSTD_LEVEL)),

@@ -718,7 +718,7 @@ describe('describeConfigKeys', () => {
       for (const k of group.keys) assert.ok(listed.has(group.prefix + k.key), group.prefix + k.key);
     }
     const timeout = keys.find((k) => k.key === 'client.request.timeout.ms');
-    assert.match(timeout?.description ?? '', /Sets kafkajs-shaped option `requestTimeout`\. Expected: an integer >= 1\./);
+    assert.match(timeout?.description ?? '', /Maps to `requestTimeout`\. Expected: an integer >= 1\./);
   });
 
   it('has unique keys and a description for each', () => {

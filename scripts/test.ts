@@ -1,0 +1,34 @@
+/**
+ * `npm test`: starts one local Kafka broker for the whole suite (free ports, temporary
+ * directory, topic auto-creation off so missing-topic behaviour is testable), runs every test
+ * file with Node's test runner against it, then stops the broker and removes the directory.
+ * Tests that need to stop or restart a broker start their own.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalBroker } from '../src/broker/local-broker.ts';
+import { fetchKafka } from './kafka/fetch.ts';
+
+const patterns = process.argv.slice(2);
+const files = patterns.length > 0 ? patterns : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
+
+fetchKafka();
+const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));
+const started = Date.now();
+const broker = await LocalBroker.start({ dir, autoCreateTopics: false, properties: { 'num.partitions': '3' } });
+console.log(`# test broker ${broker.bootstrapServers} ready in ${Date.now() - started} ms (${dir})`);
+
+const runner = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=240000', ...files],
+  { stdio: 'inherit', env: { ...process.env, KAFKA_REST_TEST_BOOTSTRAP: broker.bootstrapServers } },
+);
+const stopRunner = (signal: NodeJS.Signals) => runner.kill(signal);
+process.on('SIGINT', stopRunner);
+process.on('SIGTERM', stopRunner);
+const code = await new Promise<number>((resolve) => runner.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+await broker.stop();
+rmSync(dir, { recursive: true, force: true });
+process.exit(code);
