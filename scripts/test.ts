@@ -23,7 +23,7 @@ console.log(`# test broker ${broker.bootstrapServers} ready in ${Date.now() - st
 const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=240000', ...files],
-  { stdio: 'inherit', env: { ...process.env, KAFKA_REST_TEST_BOOTSTRAP: broker.bootstrapServers } },
+  { stdio: 'inherit', env: { ...process.env, TEST_KAFKA_BOOTSTRAP: broker.bootstrapServers } },
 );
 const stopRunner = (signal: NodeJS.Signals) => runner.kill(signal);
 process.on('SIGINT', stopRunner);

@@ -47,6 +47,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     size: config.producerPoolSize,
     lingerMs: config.producerLingerMs,
     maxBlockMs: config.producerMaxBlockMs,
+    deliveryTimeoutMs: config.producerDeliveryTimeoutMs,
     createProducer: () => new RecordProducer(kafka, toProducerConfig(config.producer), sendOptions),
     partitions,
     journal,

@@ -3,7 +3,7 @@
  * a child process precisely so these numbers are the proxy's own, not the load generator's.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Resident set size in KiB (VmRSS), or null once the process is gone. */
 export function readRssKiB(pid: number): number | null {
@@ -77,26 +77,83 @@ export class RssSampler {
   }
 }
 
-/** CPU use of a process and of this one between two moments, as % of one core. */
-export class CpuMeter {
-  private childStart = 0;
-  private selfStart = process.cpuUsage();
-  private wallStart = 0;
+/** Busy CPU seconds of the whole machine, all cores together (from /proc/stat). */
+export function readMachineBusySeconds(): number {
+  try {
+    const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal …: busy = everything but idle and iowait.
+    const ticks = first.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
 
-  constructor(private readonly pid: number) {}
+/** Pids of the direct children of `parentPid` whose command name is `comm` (e.g. the broker's java). */
+export function childPids(parentPid: number, comm: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parentPid && name === comm) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+export interface CpuUse {
+  /** Each as % of one core over the measured interval. */
+  proxyCpuPct: number;
+  brokerCpuPct: number;
+  benchCpuPct: number;
+  /** Busy time of the whole machine; minus the three above, it shows whether something else competed. */
+  machineCpuPct: number;
+}
+
+/**
+ * CPU used by the proxy, the broker, this process and the whole machine between begin() and
+ * end(). The benchmark shares the cores with everything it measures, so this says where the
+ * time went and whether a run was CPU-bound.
+ */
+export class CpuMeter {
+  private start = { proxy: 0, broker: 0, machine: 0, wall: 0 };
+  private selfStart = process.cpuUsage();
+
+  constructor(
+    private readonly proxyPid: number,
+    private readonly brokerPid: number | null,
+  ) {}
 
   begin(): void {
-    this.childStart = readCpuSeconds(this.pid) ?? 0;
+    this.start = { ...this.read(), wall: performance.now() };
     this.selfStart = process.cpuUsage();
-    this.wallStart = performance.now();
   }
 
-  end(): { proxyCpuPct: number; benchCpuPct: number } {
-    const wall = (performance.now() - this.wallStart) / 1000;
-    const child = (readCpuSeconds(this.pid) ?? this.childStart) - this.childStart;
+  end(): CpuUse {
+    const wall = (performance.now() - this.start.wall) / 1000;
+    const now = this.read();
     const self = process.cpuUsage(this.selfStart);
-    const selfSeconds = (self.user + self.system) / 1e6;
-    return { proxyCpuPct: round((100 * child) / wall), benchCpuPct: round((100 * selfSeconds) / wall) };
+    const pct = (seconds: number) => round((100 * seconds) / wall);
+    return {
+      proxyCpuPct: pct(now.proxy - this.start.proxy),
+      brokerCpuPct: pct(now.broker - this.start.broker),
+      benchCpuPct: pct((self.user + self.system) / 1e6),
+      machineCpuPct: pct(now.machine - this.start.machine),
+    };
+  }
+
+  private read() {
+    return {
+      proxy: readCpuSeconds(this.proxyPid) ?? 0,
+      broker: this.brokerPid === null ? 0 : (readCpuSeconds(this.brokerPid) ?? 0),
+      machine: readMachineBusySeconds(),
+    };
   }
 }
 

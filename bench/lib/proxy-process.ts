@@ -19,13 +19,13 @@ export interface ProxyProcess {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
+/** `settings` are proxy properties whose keys contain no `_` (they become KAFKA_REST_* variables). */
 export async function startProxyProcess(settings: Record<string, string>, readyTimeoutMs = 60_000): Promise<ProxyProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // Only KAFKA_REST_* from here: a stray variable in the caller's shell must not change the run.
-  for (const key of Object.keys(env)) if (key.startsWith('KAFKA_REST_')) delete env[key];
-  for (const [key, value] of Object.entries({ listeners: url, 'log.level': 'warn', ...settings })) {
+  // The caller's KAFKA_REST_* variables pass through (tuning such as the pool size); `settings` win.
+  const env: NodeJS.ProcessEnv = { KAFKA_REST_LOG_LEVEL: 'warn', ...process.env };
+  for (const [key, value] of Object.entries({ ...settings, listeners: url })) {
     env[`KAFKA_REST_${key.toUpperCase().replaceAll('.', '_')}`] = value;
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -51,6 +51,7 @@ export interface Config {
   readonly producerPoolSize: number;
   readonly producerLingerMs: number;
   readonly producerMaxBlockMs: number;
+  readonly producerDeliveryTimeoutMs: number;
   readonly requestBodyMaxBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -197,6 +198,12 @@ const SETTINGS = {
     integer(0),
     '60000',
     'How long a produce waits for topic metadata or a healthy slot before failing its records (ms).',
+  ),
+  producerDeliveryTimeoutMs: setting(
+    'producer.delivery.timeout.ms',
+    integer(1),
+    '120000',
+    'Upper bound on how long a produce request waits for its records to be acknowledged (ms); after it, 50003.',
   ),
   requestBodyMaxBytes: setting('request.body.max.bytes', integer(1), '67108864', 'Largest accepted HTTP request body; larger → 413.'),
   shutdownTimeoutMs: setting('shutdown.timeout.ms', integer(0), '30000', 'Budget for a graceful shutdown (ms).'),
@@ -357,6 +364,7 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     producerPoolSize: value(SETTINGS.producerPoolSize),
     producerLingerMs: value(SETTINGS.producerLingerMs),
     producerMaxBlockMs: value(SETTINGS.producerMaxBlockMs),
+    producerDeliveryTimeoutMs: value(SETTINGS.producerDeliveryTimeoutMs),
     requestBodyMaxBytes: value(SETTINGS.requestBodyMaxBytes),
     shutdownTimeoutMs: value(SETTINGS.shutdownTimeoutMs),
     logLevel: value(SETTINGS.logLevel),

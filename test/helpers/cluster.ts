@@ -9,8 +9,8 @@ import { registerCompressionCodecs } from '../../src/kafka/compression.ts';
 const { Kafka, logLevel } = kafkajs;
 
 export function bootstrapServers(): string {
-  const servers = process.env.KAFKA_REST_TEST_BOOTSTRAP;
-  if (!servers) throw new Error('KAFKA_REST_TEST_BOOTSTRAP is not set: run the suite with `npm test`');
+  const servers = process.env.TEST_KAFKA_BOOTSTRAP;
+  if (!servers) throw new Error('TEST_KAFKA_BOOTSTRAP is not set: run the suite with `npm test`');
   return servers;
 }
 

@@ -47,7 +47,7 @@ export const JSON_FORMAT = 'application/vnd.kafka.json.v2+json';
 export interface Reply {
   status: number;
   type: string | null;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire, checked by each test
+  body: any; // JSON from the wire: each test checks the shape it expects
   headers: Headers;
 }
 
@@ -59,7 +59,8 @@ export async function call(
   const response = await fetch(url, {
     method,
     headers,
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    // Bytes, not a string: fetch would add `Content-Type: text/plain` to a string body.
+    body: body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   });
   const text = await response.text();
   let parsed: unknown = text;

@@ -36,7 +36,9 @@ export interface ProducerPoolOptions {
   size: number;
   lingerMs: number;
   maxBlockMs: number;
-  createProducer: (slotId: string) => SlotProducer & { onDisconnect?: (listener: () => void) => () => void };
+  /** Longest a request waits for its records' acknowledgements (Kafka's delivery.timeout.ms). */
+  deliveryTimeoutMs: number;
+  createProducer: (slotId: string) => SlotProducer;
   partitions: PartitionCounts;
   journal: Journal;
   logger: Logger;
@@ -109,10 +111,8 @@ export class ProducerPool {
     if (outgoing.length > 0) {
       const slot = await this.readySlot(deadline);
       const outcomes: RecordOutcome[] = slot
-        ? await slot.produce(outgoing)
-        : outgoing.map(() => ({
-            failure: describeKafkaError({ name: 'KafkaJSConnectionError', message: noSlotMessage(this.options.maxBlockMs) }),
-          }));
+        ? await this.withinDeliveryTimeout(slot.produce(outgoing), outgoing.length)
+        : retriableFailures(outgoing.length, `No producer connection to Kafka became ready within ${this.options.maxBlockMs} ms.`);
       outcomes.forEach((outcome, j) => {
         const record = outgoing[j]!;
         results[places[j]!] =
@@ -122,6 +122,22 @@ export class ProducerPool {
       });
     }
     return results as PartitionOffset[];
+  }
+
+  /**
+   * The slot's outcomes, or 50003 for every record once delivery.timeout.ms has passed. The records
+   * may still be written later, as with the Java producer: the client only learns it was not in time.
+   */
+  private withinDeliveryTimeout(outcomes: Promise<RecordOutcome[]>, count: number): Promise<RecordOutcome[]> {
+    const timeoutMs = this.options.deliveryTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<RecordOutcome[]>((resolve) => {
+      timer = setTimeout(
+        () => resolve(retriableFailures(count, `Expiring ${count} record(s): ${timeoutMs} ms has passed since the request arrived.`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([outcomes, expired]).finally(() => clearTimeout(timer));
   }
 
   /** A ready slot, round robin; waits for one until the deadline. */
@@ -156,8 +172,9 @@ export class ProducerPool {
   }
 }
 
-function noSlotMessage(maxBlockMs: number): string {
-  return `No producer connection to Kafka became ready within ${maxBlockMs} ms.`;
+function retriableFailures(count: number, message: string): RecordOutcome[] {
+  const failure = describeKafkaError({ name: 'KafkaJSTimeout', message, retriable: true });
+  return Array.from({ length: count }, () => ({ failure }));
 }
 
 function failed(error: unknown): PartitionOffset {

@@ -1,0 +1,85 @@
+/**
+ * A producer slot whose broker connection drops fails its records fast with 50003, reconnects
+ * with backoff, journals the trip, and serves again once the broker is back. Uses a broker of
+ * its own so stopping it does not disturb the rest of the suite.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { LocalBroker } from '../../src/broker/local-broker.ts';
+import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
+import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
+
+let broker: LocalBroker;
+let proxy: TestProxy;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kafka-rest-recovery-'));
+  broker = await LocalBroker.start({ dir, autoCreateTopics: false });
+  proxy = await startTestProxy({
+    'bootstrap.servers': broker.bootstrapServers,
+    'producer.pool.size': '2',
+    'producer.max.block.ms': '2000',
+    'producer.delivery.timeout.ms': '15000',
+    'producer.retries': '2',
+    'client.socket.connection.setup.timeout.ms': '1000',
+  });
+});
+
+after(async () => {
+  await proxy?.close();
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a slot that loses its broker fails fast, reconnects and serves again', async () => {
+  const topic = await createTopic(uniqueTopic('recover'), 1, broker.bootstrapServers);
+  const ok = await produce(proxy, `/topics/${topic}`, { records: [{ value: 'YmVmb3Jl' }] });
+  assert.equal(ok.body.offsets[0].error_code, null);
+
+  await broker.stop();
+  const started = Date.now();
+  const down = await produce(proxy, `/topics/${topic}`, { records: [{ value: 'ZG93bg==' }, { value: 'ZG93bg==' }] });
+  const elapsed = Date.now() - started;
+  assert.equal(down.status, 200);
+  for (const offset of down.body.offsets) {
+    assert.equal(offset.error_code, 50003, JSON.stringify(offset));
+    assert.equal(offset.offset, null);
+  }
+  assert.ok(elapsed < 16_000, `answered within the delivery timeout (${elapsed} ms)`);
+
+  // While the broker is away, requests keep getting answers, never hanging.
+  const stillDown = await produce(proxy, `/topics/${topic}`, { records: [{ value: 'ZG93bg==' }] });
+  assert.equal(stillDown.body.offsets[0].error_code, 50003);
+
+  await broker.resume();
+  let recovered = null;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const reply = await produce(proxy, `/topics/${topic}`, { records: [{ value: 'YWZ0ZXI=' }] });
+    if (reply.body.offsets[0].error_code === null) {
+      recovered = reply.body.offsets[0];
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(recovered, 'produce works again after the broker came back');
+  assert.equal(recovered.partition, 0);
+  assert.ok(recovered.offset >= 1);
+
+  // The slot that failed journals its trip and comes back to ready once its reconnect lands.
+  const slotEvents = () => proxy.journal.read({ actorType: 'producer-slot' }).map((e) => ({ slot: e.actorId, type: e.type }));
+  const failedSlot = slotEvents().find((e) => e.type === 'SlotReconnecting')?.slot;
+  assert.ok(failedSlot, 'a slot journaled SlotReconnecting');
+  const tripOf = () => slotEvents().filter((e) => e.slot === failedSlot).map((e) => e.type);
+  const readyAgain = () => tripOf().indexOf('SlotReady', tripOf().indexOf('SlotReconnecting')) > 0;
+  const until = Date.now() + 60_000;
+  while (!readyAgain() && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+  const trip = tripOf();
+  assert.deepEqual(trip.slice(0, 3), ['SlotConnecting', 'SlotReady', 'SlotReconnecting'], trip.join(', '));
+  assert.ok(readyAgain(), `ready again after reconnecting: ${trip.join(', ')}`);
+  assert.ok(proxy.pool.slots.every((slot) => slot.state === 'ready'), 'every slot is ready');
+});

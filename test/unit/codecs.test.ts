@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { binaryCodec } from '../../src/codecs/binary.ts';
+import { codecFor } from '../../src/codecs/index.ts';
+import { jsonCodec } from '../../src/codecs/json.ts';
+import { ErrorCode, RestError } from '../../src/errors.ts';
+
+/** Asserts fn throws a RestError with exactly this code, status and message. */
+function assertRestError(fn: () => unknown, errorCode: number, status: number, message: string | RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof RestError, `expected a RestError, got ${String(error)}`);
+    assert.equal(error.errorCode, errorCode);
+    assert.equal(error.status, status);
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('binary codec: encode', () => {
+  test('decodes standard base64 into the bytes', () => {
+    assert.deepEqual(binaryCodec.encode('a2V5'), Buffer.from('key'));
+    assert.deepEqual(binaryCodec.encode('Y29uZmx1ZW50'), Buffer.from('confluent'));
+    assert.deepEqual(binaryCodec.encode('a2Fma2E='), Buffer.from('kafka'));
+    assert.deepEqual(binaryCodec.encode('YQ=='), Buffer.from('a'));
+    assert.deepEqual(binaryCodec.encode('YWI='), Buffer.from('ab'));
+  });
+
+  test('the empty string is zero bytes, not null', () => {
+    const bytes = binaryCodec.encode('');
+    assert.ok(Buffer.isBuffer(bytes));
+    assert.equal(bytes.length, 0);
+  });
+
+  test('null and undefined stay null', () => {
+    assert.equal(binaryCodec.encode(null), null);
+    assert.equal(binaryCodec.encode(undefined), null);
+  });
+
+  test('every byte value 0..255 round-trips, including + and / in the alphabet', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const text = all.toString('base64');
+    assert.match(text, /[+/]/);
+    const encoded = binaryCodec.encode(text);
+    assert.deepEqual(encoded, all);
+    assert.equal(binaryCodec.decode(encoded), text);
+  });
+
+  test('every length 0..8 round-trips (both padding forms and none)', () => {
+    for (let n = 0; n <= 8; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 200) & 0xff));
+      const text = bytes.toString('base64');
+      assert.deepEqual(binaryCodec.encode(text), bytes, `length ${n}: ${text}`);
+    }
+  });
+
+  for (const data of [1, 0, 12.5, true, false, { a: 1 }, ['YQ=='], {}]) {
+    test(`rejects the non-string ${JSON.stringify(data)} with 400 "not a base64 string"`, () => {
+      assertRestError(
+        () => binaryCodec.encode(data),
+        ErrorCode.BadRequest,
+        400,
+        `Bad Request: data=${JSON.stringify(data)} is not a base64 string.`,
+      );
+    });
+  }
+
+  const BAD_BASE64: Array<[string, string]> = [
+    ['!!!', 'characters outside the alphabet'],
+    ['!!!!', 'four bad characters'],
+    ['a2V5!', 'a bad trailing character'],
+    ['YQ=', 'one padding character where two are needed'],
+    ['YQ', 'missing padding'],
+    ['YWI', 'missing padding (3 chars)'],
+    ['YQ===', 'too much padding'],
+    ['a2V5=', 'padding after a full quantum'],
+    ['=', 'padding only'],
+    ['====', 'a quantum of padding'],
+    ['Y', 'a single character'],
+    ['YQ==YQ==', 'padding in the middle'],
+    ['Y=Q=', 'interleaved padding'],
+    ['-_8=', 'url-safe alphabet'],
+    ['a2V5-_==', 'url-safe characters in a longer value'],
+    ['a2V5 ', 'trailing space'],
+    [' a2V5', 'leading space'],
+    ['a2 V5', 'inner space'],
+    ['a2V5\n', 'trailing newline'],
+    ['a2V5\r\nYQ==', 'line break (MIME style)'],
+    ['a2V5\t', 'tab'],
+    ['a2V5\u00e9', 'non-ASCII'],
+  ];
+  for (const [data, why] of BAD_BASE64) {
+    test(`rejects ${JSON.stringify(data)} (${why}) with 400 "not a valid base64 string"`, () => {
+      assertRestError(
+        () => binaryCodec.encode(data),
+        ErrorCode.BadRequest,
+        400,
+        `Bad Request: data=${JSON.stringify(data)} is not a valid base64 string.`,
+      );
+    });
+  }
+
+  test('the error serializes to the v2 envelope', () => {
+    try {
+      binaryCodec.encode(1);
+      assert.fail('expected a throw');
+    } catch (error) {
+      assert.ok(error instanceof RestError);
+      assert.deepEqual(JSON.parse(JSON.stringify(error)), {
+        error_code: 400,
+        message: 'Bad Request: data=1 is not a base64 string.',
+      });
+    }
+  });
+});
+
+describe('binary codec: decode', () => {
+  test('bytes → standard padded base64; null stays null', () => {
+    assert.equal(binaryCodec.decode(Buffer.from('kafka')), 'a2Fma2E=');
+    assert.equal(binaryCodec.decode(Buffer.from([0xfb, 0xff])), '+/8=');
+    assert.equal(binaryCodec.decode(Buffer.alloc(0)), '');
+    assert.equal(binaryCodec.decode(null), null);
+  });
+});
+
+describe('json codec', () => {
+  test('a string is stored as JSON text, with its quotes', () => {
+    assert.equal(jsonCodec.encode('k')?.toString('utf8'), '"k"');
+    assert.equal(jsonCodec.encode('')?.toString('utf8'), '""');
+    assert.equal(jsonCodec.encode('a"b')?.toString('utf8'), '"a\\"b"');
+  });
+
+  test('encodes UTF-8', () => {
+    assert.deepEqual(jsonCodec.encode('é'), Buffer.from([0x22, 0xc3, 0xa9, 0x22]));
+  });
+
+  test('null and undefined stay null; false and 0 do not', () => {
+    assert.equal(jsonCodec.encode(null), null);
+    assert.equal(jsonCodec.encode(undefined), null);
+    assert.equal(jsonCodec.encode(false)?.toString('utf8'), 'false');
+    assert.equal(jsonCodec.encode(0)?.toString('utf8'), '0');
+  });
+
+  for (const value of [{ foo: 'bar' }, ['foo', 'bar'], 53.5, -1, 0, true, 'somekey', { nested: { a: [1, null, { b: 'c' }] } }, []]) {
+    test(`${JSON.stringify(value)} round-trips through encode and decode`, () => {
+      const bytes = jsonCodec.encode(value);
+      assert.ok(Buffer.isBuffer(bytes));
+      assert.equal(bytes.toString('utf8'), JSON.stringify(value));
+      assert.deepEqual(jsonCodec.decode(bytes), value);
+    });
+  }
+
+  test('decode(null) is null', () => {
+    assert.equal(jsonCodec.decode(null), null);
+  });
+
+  for (const [text, why] of [
+    ['not json', 'plain text'],
+    ['{"a":', 'truncated JSON'],
+    ['', 'empty bytes'],
+    ["{'a':1}", 'single quotes'],
+  ] as const) {
+    test(`decode of ${why} → RestError 40801 / 408`, () => {
+      assertRestError(
+        () => jsonCodec.decode(Buffer.from(text, 'utf8')),
+        ErrorCode.Serialization,
+        408,
+        /^Error deserializing JSON message: /,
+      );
+    });
+  }
+
+  test('decode of binary garbage → RestError 40801 / 408', () => {
+    assertRestError(() => jsonCodec.decode(Buffer.from([0xff, 0x00, 0x81])), 40801, 408, /deserializing JSON/);
+  });
+});
+
+describe('codecFor', () => {
+  test('binary and json have codecs; the schema formats do not yet', () => {
+    assert.equal(codecFor('binary'), binaryCodec);
+    assert.equal(codecFor('json'), jsonCodec);
+    assert.equal(codecFor('avro'), undefined);
+    assert.equal(codecFor('jsonschema'), undefined);
+    assert.equal(codecFor('protobuf'), undefined);
+  });
+});
