@@ -5,14 +5,22 @@
  * Tests that need to stop or restart a broker start their own.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBroker } from '../src/broker/local-broker.ts';
 import { fetchKafka } from './kafka/fetch.ts';
 
-const patterns = process.argv.slice(2);
-const files = patterns.length > 0 ? patterns : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
+// Node 20's runner does not expand globs, so the files are listed here: unit tests first.
+const given = process.argv.slice(2);
+const files = given.length > 0 ? given : ['test/unit', 'test/integration'].flatMap(testFiles);
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => join(dir, file));
+}
 
 fetchKafka();
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));

@@ -1,8 +1,8 @@
 /**
- * Content negotiation as Jersey does it for Confluent's proxy: the client's Accept q-values times
- * the server's qs for each offered type; the most specific Accept range that matches an offer
- * gives its q; a missing Accept means anything. Request Content-Type is matched without its
- * parameters (charset and the like).
+ * Content negotiation as Jersey does it for Confluent's proxy: for each offered type the most
+ * specific Accept range that matches it gives its q; the client's q decides first and the server's
+ * qs only breaks ties (Jersey's CombinedMediaType comparator); a missing Accept means anything.
+ * Request Content-Type is matched without its parameters (charset and the like).
  */
 import type { Offer } from './media-types.ts';
 
@@ -45,7 +45,7 @@ function specificity(range: MediaRange, type: string): number {
 /** The offer to respond with, or null when nothing offered is acceptable (406). */
 export function negotiate(acceptHeader: string | undefined, offers: readonly Offer[]): string | null {
   const ranges = parseAccept(acceptHeader);
-  let best: { type: string; score: number } | null = null;
+  let best: { type: string; q: number; qs: number } | null = null;
   for (const offer of offers) {
     let match: MediaRange | null = null;
     let matchSpecificity = 0;
@@ -53,8 +53,10 @@ export function negotiate(acceptHeader: string | undefined, offers: readonly Off
       const s = specificity(range, offer.type);
       if (s > matchSpecificity) [match, matchSpecificity] = [range, s];
     }
-    const score = match ? match.q * offer.qs : 0;
-    if (score > 0 && (!best || score > best.score)) best = { type: offer.type, score };
+    if (!match || match.q <= 0 || offer.qs <= 0) continue;
+    if (!best || match.q > best.q || (match.q === best.q && offer.qs > best.qs)) {
+      best = { type: offer.type, q: match.q, qs: offer.qs };
+    }
   }
   return best?.type ?? null;
 }

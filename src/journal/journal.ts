@@ -47,7 +47,12 @@ export class Journal {
     // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the tail.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    try {
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.insert = this.db.prepare(
       'INSERT INTO journal_events (actor_id, actor_type, event_type, payload, at) VALUES (?, ?, ?, ?, ?)',
     );
@@ -61,7 +66,14 @@ export class Journal {
     const at = Date.now();
     const { lastInsertRowid } = this.insert.run(actorId, actorType, type, JSON.stringify(payload ?? null), at);
     const entry: JournalEntry<P> = { seq: Number(lastInsertRowid), actorId, actorType, type, payload, at };
-    for (const listener of this.listeners) listener(entry);
+    // The entry is stored; a failing listener must neither undo that nor starve the others.
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch {
+        // listeners report their own errors
+      }
+    }
     return entry;
   }
 

@@ -117,6 +117,13 @@ function harness(options: HarnessOptions) {
     produce(j: ProduceJob) {
       actor.send({ type: 'PRODUCE', job: j });
     },
+    /** Loses the connection the only way production does: a send fails (autoSend must be false). */
+    async loseConnection(reason: string) {
+      actor.send({ type: 'PRODUCE', job: job(1) });
+      await waitFor(actor, (s) => s.matches({ ready: 'sending' }), { timeout: 200 });
+      sends.at(-1)!.reply.reject(new Error(reason));
+      await waitFor(actor, (s) => s.matches('reconnecting'), { timeout: 200 });
+    },
     async ready() {
       actor.start();
       await waitFor(actor, (s) => s.matches({ ready: 'idle' }), { timeout: 500 });
@@ -172,7 +179,8 @@ describe('producer slot machine', () => {
     h.produce(jobs[1]!);
     h.produce(jobs[2]!);
     assert.equal(h.sends.length, 0, 'nothing is sent before the window closes');
-    await sleep(80);
+    await waitFor(h.actor, (s) => h.sends.length > 0 && s.matches({ ready: 'idle' }), { timeout: 1000 });
+    await sleep(10);
 
     assert.equal(h.sends.length, 1, 'one send for the three jobs');
     assert.ok(h.sends[0]!.at - started >= 35, `sent after the linger window (${h.sends[0]!.at - started} ms)`);
@@ -329,26 +337,28 @@ describe('producer slot machine', () => {
   test('PRODUCE while reconnecting is rejected at once with 50003', async () => {
     const h = harness({ lingerMs: 0, autoSend: false });
     await h.ready();
-    h.actor.send({ type: 'CONNECTION_LOST', reason: 'socket closed' });
-    assert.ok(h.actor.getSnapshot().matches('reconnecting'));
+    await h.loseConnection('socket closed');
     assert.deepEqual(h.journalParams.at(-1), { type: 'SlotReconnecting', payload: { attempt: 1, error: 'socket closed' } });
     const j = job(2);
     h.produce(j);
     assert.equal(j.settledWith.length, 1);
     assertRetriableFailure(j.settledWith[0], 2, /not ready/);
-    assert.equal(h.sends.length, 0);
+    assert.equal(h.sends.length, 1, 'only the send that failed');
     assert.equal(h.actor.getSnapshot().context.pending.length, 0);
   });
 
-  test('CONNECTION_LOST while lingering fails the pending jobs and reconnects', async () => {
-    const h = harness({ lingerMs: 1000 });
+  test('a failed send also fails the jobs queued behind it, then reconnects', async () => {
+    const h = harness({ lingerMs: 0, autoSend: false });
     await h.ready();
-    const j = job(2);
-    h.produce(j);
-    h.actor.send({ type: 'CONNECTION_LOST', reason: 'gone' });
-    assert.ok(h.actor.getSnapshot().matches('reconnecting'));
-    assertRetriableFailure(j.settledWith[0], 2, /Producer connection lost: gone/);
-    assert.equal(h.sends.length, 0);
+    const first = job(1);
+    h.produce(first);
+    const queued = job(2);
+    h.produce(queued);
+    h.sends[0]!.reply.reject(new Error('gone'));
+    await waitFor(h.actor, (s) => s.matches('reconnecting'), { timeout: 200 });
+    assertRetriableFailure(first.settledWith[0], 1, /Producer connection lost: gone/);
+    assertRetriableFailure(queued.settledWith[0], 2, /Producer connection lost: gone/);
+    assert.equal(h.sends.length, 1, 'the queued job was never sent');
   });
 
   test('STOP while a send is in flight waits for it, then disconnects and stops', async () => {
@@ -432,13 +442,13 @@ describe('producer slot machine', () => {
     assert.deepEqual(h.journaled, ['SlotConnecting', 'SlotReady', 'SlotDraining', 'SlotStopped']);
   });
 
-  test('STOP while reconnecting stops at once', async () => {
-    const h = harness({ lingerMs: 0 });
+  test('STOP while reconnecting stops without waiting for the reconnect', async () => {
+    const h = harness({ lingerMs: 0, autoSend: false });
     await h.ready();
-    h.actor.send({ type: 'CONNECTION_LOST', reason: 'x' });
+    await h.loseConnection('x');
     h.actor.send({ type: 'STOP' });
-    assert.equal(h.actor.getSnapshot().status, 'done');
-    assert.deepEqual(h.journaled.slice(-2), ['SlotReconnecting', 'SlotStopped']);
+    await waitFor(h.actor, (s) => s.status === 'done', { timeout: 200 });
+    assert.deepEqual(h.journaled.slice(-3), ['SlotReconnecting', 'SlotDraining', 'SlotStopped']);
     const j = job(1);
     h.produce(j);
     assert.deepEqual(j.settledWith, [], 'a stopped actor takes no more events');
@@ -446,11 +456,6 @@ describe('producer slot machine', () => {
 
   test(
     'STOP while connecting or reconnecting still disconnects the producer',
-    {
-      todo:
-        'slot-machine.ts: connecting/reconnecting STOP goes straight to stopped without invoking disconnect; ' +
-        'the abandoned connect() can still complete and leave a connected kafkajs producer behind',
-    },
     async () => {
       const connect = deferred<void>();
       const h = harness({ lingerMs: 0, connect });
@@ -459,9 +464,9 @@ describe('producer slot machine', () => {
       await waitFor(h.actor, (s) => s.status === 'done', { timeout: 200 });
       assert.equal(h.disconnects, 1, 'STOP while connecting');
 
-      const h2 = harness({ lingerMs: 0 });
+      const h2 = harness({ lingerMs: 0, autoSend: false });
       await h2.ready();
-      h2.actor.send({ type: 'CONNECTION_LOST', reason: 'x' });
+      await h2.loseConnection('x');
       h2.actor.send({ type: 'STOP' });
       await waitFor(h2.actor, (s) => s.status === 'done', { timeout: 200 });
       assert.equal(h2.disconnects, 1, 'STOP while reconnecting');
@@ -470,11 +475,6 @@ describe('producer slot machine', () => {
 
   test(
     'STOP while a send is in flight still stops the slot when that send fails',
-    {
-      todo:
-        'slot-machine.ts: ready.sending onError goes to reconnecting regardless of stopRequested; ' +
-        'reconnecting never checks it, so the slot reconnects to ready and ProducerSlot.stop() never resolves',
-    },
     async () => {
       const h = harness({ lingerMs: 0, autoSend: false, autoReconnect: true });
       await h.ready();

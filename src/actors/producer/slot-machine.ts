@@ -2,7 +2,7 @@
  * A producer pool slot: one Kafka producer connection with an explicit lifecycle.
  *
  *   connecting ──▶ ready (idle ⇄ lingering ⇄ sending) ──▶ draining ──▶ stopped
- *        │             │ connection lost                      ▲
+ *        │             │ a send fails: connection lost         ▲
  *        └────────▶ reconnecting (backoff, retried) ──────────┘ (STOP)
  *
  * Records from concurrent requests arrive as PRODUCE jobs; a job that finds the slot idle opens a
@@ -35,7 +35,6 @@ export interface SlotContext extends SlotInput {
 
 export type SlotEvent =
   | { type: 'PRODUCE'; job: ProduceJob }
-  | { type: 'CONNECTION_LOST'; reason: string }
   | { type: 'STOP' };
 
 export interface JournalParams {
@@ -113,7 +112,8 @@ export const producerSlotMachine = setup({
       },
       on: {
         PRODUCE: { actions: 'rejectJob' },
-        STOP: { target: 'stopped' },
+        // kafkajs keeps connecting after we stop listening; disconnecting closes what it opens.
+        STOP: { target: '#producerSlot.draining.disconnecting' },
       },
     },
     ready: {
@@ -123,10 +123,6 @@ export const producerSlotMachine = setup({
       ],
       initial: 'idle',
       on: {
-        CONNECTION_LOST: {
-          target: 'reconnecting',
-          actions: assign({ lastError: ({ event }) => event.reason }),
-        },
         STOP: { target: 'draining' },
       },
       states: {
@@ -160,16 +156,23 @@ export const producerSlotMachine = setup({
                 actions: [{ type: 'settleInFlight', params: ({ event }) => event.output }, 'clearInFlight'],
               },
             ],
-            onError: {
-              target: '#producerSlot.reconnecting',
-              actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
-            },
+            onError: [
+              {
+                // Asked to stop meanwhile: no point reconnecting; what is queued fails on the way out.
+                guard: 'stopRequested',
+                target: '#producerSlot.draining.disconnecting',
+                actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+              },
+              {
+                target: '#producerSlot.reconnecting',
+                actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+              },
+            ],
           },
           on: {
             PRODUCE: { actions: 'enqueue' },
             // Leaving now would orphan the batch in flight: finish it, then drain.
             STOP: { actions: assign({ stopRequested: true }) },
-            CONNECTION_LOST: { actions: assign({ lastError: ({ event }) => event.reason }) },
           },
         },
       },
@@ -199,7 +202,7 @@ export const producerSlotMachine = setup({
       },
       on: {
         PRODUCE: { actions: 'rejectJob' },
-        STOP: { target: 'stopped' },
+        STOP: { target: '#producerSlot.draining.disconnecting' },
       },
     },
     draining: {

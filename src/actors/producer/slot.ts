@@ -108,10 +108,6 @@ export class ProducerSlot {
     });
   }
 
-  connectionLost(reason: string): void {
-    this.actor.send({ type: 'CONNECTION_LOST', reason });
-  }
-
   /** Flushes what is queued, disconnects, and resolves when the slot has stopped. */
   stop(): Promise<void> {
     this.actor.send({ type: 'STOP' });
