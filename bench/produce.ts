@@ -7,7 +7,8 @@
  *   (c) latency: single-record requests at a fixed rate (open loop), proxy and native
  *   (d) proxy RSS: idle after start, peak per scenario and overall, idle at the end
  *
- * Env: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_RATE (500 req/s). KAFKA_REST_* settings
+ * Env: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_RATE (500 req/s), BENCH_PROXY_CPU_PROF
+ * (a directory: the proxy runs with --cpu-prof and leaves its profile there). KAFKA_REST_* settings
  * (e.g. KAFKA_REST_PRODUCER_POOL_SIZE, KAFKA_REST_PRODUCER_LINGER_MS) pass through to the proxy,
  * except listeners, bootstrap servers and journal path, which the benchmark owns.
  *
@@ -42,6 +43,8 @@ const LATENCY_CONNECTIONS = 64;
 const PAYLOAD_VARIANTS = 64;
 const TARGET_BATCH_RATIO = 0.8;
 const TARGET_SINGLE_RATIO = 1.0;
+/** Other programs using more than this (% of one core) during a run make its figures noise-prone. */
+const BUSY_MACHINE_PCT = 30;
 
 interface Measured extends CpuUse {
   stats: RunStats;
@@ -88,10 +91,11 @@ async function main(): Promise<void> {
   });
 
   log('starting proxy…');
-  const proxy = await startProxyProcess({
-    'bootstrap.servers': broker.bootstrapServers,
-    'journal.path': join(dir, 'journal.db'),
-  });
+  const profileDir = process.env.BENCH_PROXY_CPU_PROF;
+  const proxy = await startProxyProcess(
+    { 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'journal.db') },
+    { nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] },
+  );
   resources.proxy = proxy;
   const sampler = new RssSampler(proxy.pid, 200);
   resources.sampler = sampler;
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
     const errors = stats.requestErrors + stats.recordErrors;
     log(
       `${label}: ${stats.recordsPerSec} records/s, ${stats.requestsPerSec} req/s, p50 ${stats.latency.p50Ms} ms, p99 ${stats.latency.p99Ms} ms, ` +
-        `cpu % proxy ${usage.proxyCpuPct} broker ${usage.brokerCpuPct} bench ${usage.benchCpuPct} machine ${usage.machineCpuPct}${errors ? `  !!! ${errors} ERRORS ${JSON.stringify(stats.errorSamples)}` : ''}`,
+        `cpu % proxy ${usage.proxyCpuPct} broker ${usage.brokerCpuPct} bench ${usage.benchCpuPct} other ${usage.otherCpuPct}${errors ? `  !!! ${errors} ERRORS ${JSON.stringify(stats.errorSamples)}` : ''}`,
     );
     return { stats, warmupErrors, ...usage, proxyRssPeakMiB: mib(peak) };
   };
@@ -314,10 +318,13 @@ function printTable(r: TableInput): void {
       String(m.brokerCpuPct),
       String(m.benchCpuPct),
       `${m.machineCpuPct} / ${availableParallelism() * 100}`,
-      // Busy time not spent in the three processes above: the kernel, or other work on the machine.
-      String(round(m.machineCpuPct - m.proxyCpuPct - m.brokerCpuPct - m.benchCpuPct, 1)),
+      String(m.otherCpuPct),
     ]),
   ]);
+  const disturbed = runs.filter(([, m]) => m.otherCpuPct > BUSY_MACHINE_PCT).map(([name]) => name);
+  if (disturbed.length > 0) {
+    console.log(`\n!!! other programs used > ${BUSY_MACHINE_PCT}% of a core during: ${disturbed.join(', ')} — those figures are disturbed; rerun on a quiet machine`);
+  }
   if (r.errors > 0) {
     console.log(`\n!!!!!!!! THIS RUN HAD ${r.errors} ERRORS (HTTP/request failures + per-record error_code != null); figures are not trustworthy !!!!!!!!`);
   } else {

@@ -81,10 +81,10 @@ export class RssSampler {
 export function readMachineBusySeconds(): number {
   try {
     const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-    // cpu user nice system idle iowait irq softirq steal …: busy = everything but idle and iowait.
-    const ticks = first.trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = ticks.reduce((a, b) => a + b, 0);
-    return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLOCK_TICKS;
+    // cpu user nice system idle iowait irq softirq steal …: busy here = user+nice+system+irq+softirq
+    // (steal is time the hypervisor gave to someone else, not work done on this machine).
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = first.trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS;
   } catch {
     return 0;
   }
@@ -114,6 +114,12 @@ export interface CpuUse {
   benchCpuPct: number;
   /** Busy time of the whole machine; minus the three above, it shows whether something else competed. */
   machineCpuPct: number;
+  /**
+   * Machine busy time outside those three: interrupts, or other programs competing for the cores.
+   * Approximate: /proc/stat is sampled on the timer tick while per-process times are exact, so
+   * under light, bursty load it can come out a little negative.
+   */
+  otherCpuPct: number;
 }
 
 /**
@@ -140,12 +146,13 @@ export class CpuMeter {
     const now = this.read();
     const self = process.cpuUsage(this.selfStart);
     const pct = (seconds: number) => round((100 * seconds) / wall);
-    return {
+    const use = {
       proxyCpuPct: pct(now.proxy - this.start.proxy),
       brokerCpuPct: pct(now.broker - this.start.broker),
       benchCpuPct: pct((self.user + self.system) / 1e6),
       machineCpuPct: pct(now.machine - this.start.machine),
     };
+    return { ...use, otherCpuPct: round(use.machineCpuPct - use.proxyCpuPct - use.brokerCpuPct - use.benchCpuPct) };
   }
 
   private read() {

@@ -20,7 +20,11 @@ export interface ProxyProcess {
 }
 
 /** `settings` are proxy properties whose keys contain no `_` (they become KAFKA_REST_* variables). */
-export async function startProxyProcess(settings: Record<string, string>, readyTimeoutMs = 60_000): Promise<ProxyProcess> {
+export async function startProxyProcess(
+  settings: Record<string, string>,
+  options: { readyTimeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<ProxyProcess> {
+  const { readyTimeoutMs = 60_000, nodeArgs = [] } = options;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // The caller's KAFKA_REST_* variables pass through (tuning such as the pool size); `settings` win.
@@ -28,7 +32,7 @@ export async function startProxyProcess(settings: Record<string, string>, readyT
   for (const [key, value] of Object.entries({ ...settings, listeners: url })) {
     env[`KAFKA_REST_${key.toUpperCase().replaceAll('.', '_')}`] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not spawn the proxy process');
   const pid = child.pid;
 
