@@ -7,8 +7,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ProducerPool } from './actors/producer/pool.ts';
+import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
+import { GroupConsumer } from './kafka/group-consumer.ts';
+import { PartitionFetcher } from './kafka/partition-fetcher.ts';
 import type { Config } from './config/config.ts';
-import { toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
+import { toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
 import { Journal } from './journal/journal.ts';
 import { createKafka } from './kafka/client.ts';
@@ -18,12 +21,17 @@ import { RecordProducer } from './kafka/record-producer.ts';
 import { TopicPartitions } from './kafka/topic-partitions.ts';
 
 const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
+const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
+const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
+/** Records fetched ahead per consumer instance before fetching pauses. */
+const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface RunningProxy {
   /** One `http://host:port` per listener, with the port actually bound. */
   readonly urls: string[];
   readonly journal: Journal;
   readonly pool: ProducerPool;
+  readonly consumers: ConsumerSupervisor;
   /** Graceful: stop accepting, finish in-flight requests, flush producers, close clients and journal. */
   close(): Promise<void>;
 }
@@ -55,7 +63,44 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   });
   pool.start();
 
-  const app = createApp({ metadata, producer: pool, logger, requestBodyMaxBytes: config.requestBodyMaxBytes });
+  const fetcher = new PartitionFetcher(kafka);
+  const consumers = new ConsumerSupervisor(
+    {
+      journal,
+      fetcher,
+      createGroupConsumer: (options) =>
+        new GroupConsumer(kafka, { ...options, config: toConsumerConfig(config.consumer, options.groupId) }),
+      settings: {
+        requestTimeoutMs: config.consumerRequestTimeoutMs,
+        requestMaxBytes: config.consumerRequestMaxBytes,
+        fetchMinBytes: config.fetchMinBytes,
+        instanceTimeoutMs: config.consumerInstanceTimeoutMs,
+        bufferMaxBytes: CONSUMER_BUFFER_MAX_BYTES,
+        maxBytesPerPartition: config.consumer.maxBytesPerPartition ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
+        autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
+      },
+      logger,
+    },
+    config.id,
+  );
+  const recovered = consumers.recover();
+  if (recovered > 0) logger.info({ recovered }, 'consumer instances resumed from the journal');
+  consumers.startExpiry();
+
+  const app = createApp({
+    metadata,
+    producer: pool,
+    consumers,
+    fetcher,
+    consumerDefaults: {
+      autoOffsetReset: config.consumer.autoOffsetReset === 'earliest' ? 'earliest' : 'latest',
+      autoCommit: config.consumer.autoCommit ?? true,
+    },
+    advertisedListeners: config.advertisedListeners,
+    simpleConsumer: { waitMs: config.consumerRequestTimeoutMs, maxBytes: Math.min(config.consumerRequestMaxBytes, 16 * 1024 * 1024) },
+    logger,
+    requestBodyMaxBytes: config.requestBodyMaxBytes,
+  });
   const servers: Server[] = [];
   const inFlight = new Set<Promise<void>>();
   let closing = false;
@@ -90,13 +135,13 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       await withTimeout(Promise.all(inFlight), config.shutdownTimeoutMs);
       for (const server of servers) server.closeAllConnections();
       await Promise.all(serversClosed);
-      await withTimeout(pool.stop(), config.shutdownTimeoutMs);
-      await Promise.all([metadata.close(), partitions.close()]).catch(() => undefined);
+      await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
+      await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
       journal.close();
       logger.info('kafka-rest proxy stopped');
     })());
 
-  return { urls, journal, pool, close };
+  return { urls, journal, pool, consumers, close };
 }
 
 function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {

@@ -11,6 +11,11 @@ import { errorHandler } from './error-handler.ts';
 import { requestLog } from './request-log.ts';
 import { registerMetadataRoutes } from './v2/metadata.ts';
 import { registerProduceRoutes, type Producer } from './v2/produce.ts';
+import { registerConsumerRoutes } from './v2/consumers.ts';
+import type { ConsumerDefaults } from './v2/consumer-requests.ts';
+import { registerSimpleConsumerRoute } from './v2/messages.ts';
+import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { Errors } from '../errors.ts';
 
 export interface RequestBody {
@@ -20,19 +25,32 @@ export interface RequestBody {
 export interface AppServices {
   metadata: ClusterMetadata;
   producer: Producer;
+  consumers: ConsumerSupervisor;
+  fetcher: PartitionFetcher;
+  consumerDefaults: ConsumerDefaults;
+  advertisedListeners: URL[];
+  /** How long the simple consumer waits for records, and its response size cap. */
+  simpleConsumer: { waitMs: number; maxBytes: number };
   logger: Logger;
   requestBodyMaxBytes: number;
 }
 
 export function createApp(services: AppServices): Koa {
   const app = new Koa();
-  app.proxy = true;
   app.silent = true; // errors are logged by the request log and the error handler
 
   const body: RequestBody = { read: (ctx) => readJsonBody(ctx.req, services.requestBodyMaxBytes) };
   const router = new Router();
   registerMetadataRoutes(router, services.metadata, body);
   registerProduceRoutes(router, services.producer, body);
+  registerSimpleConsumerRoute(router, { metadata: services.metadata, fetcher: services.fetcher, ...services.simpleConsumer });
+  registerConsumerRoutes(router, {
+    supervisor: services.consumers,
+    body,
+    defaults: services.consumerDefaults,
+    advertisedListeners: services.advertisedListeners,
+    answerWithinMs: 60_000,
+  });
 
   app.use(requestLog(services.logger));
   app.use(errorHandler);

@@ -90,6 +90,44 @@ export class Journal {
     return (this.db.prepare(sql).all(...params) as Row[]).map(toEntry);
   }
 
+  /** Ids of the actors of a type that have events or a snapshot, oldest first. */
+  actorIds(actorType: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT actor_id, MIN(seq) AS first FROM (
+           SELECT actor_id, seq FROM journal_events WHERE actor_type = ?
+           UNION ALL SELECT actor_id, seq FROM actor_snapshots WHERE actor_type = ?)
+         GROUP BY actor_id ORDER BY first`,
+      )
+      .all(actorType, actorType) as Array<{ actor_id: string }>;
+    return rows.map((r) => r.actor_id);
+  }
+
+  /** Stores an actor's state as of journal event `seq`, replacing its previous snapshot. */
+  writeSnapshot(actorId: string, actorType: string, seq: number, snapshot: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO actor_snapshots (actor_id, actor_type, seq, snapshot, at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (actor_id) DO UPDATE SET seq = excluded.seq, snapshot = excluded.snapshot, at = excluded.at`,
+      )
+      .run(actorId, actorType, seq, JSON.stringify(snapshot), Date.now());
+  }
+
+  readSnapshot<S>(actorId: string): { seq: number; snapshot: S } | null {
+    const row = this.db.prepare('SELECT seq, snapshot FROM actor_snapshots WHERE actor_id = ?').get(actorId) as
+      | { seq: number; snapshot: string }
+      | undefined;
+    return row ? { seq: row.seq, snapshot: JSON.parse(row.snapshot) as S } : null;
+  }
+
+  /** Forgets an actor that has ended: its events and snapshot go, in one transaction. */
+  compact(actorId: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM journal_events WHERE actor_id = ?').run(actorId);
+      this.db.prepare('DELETE FROM actor_snapshots WHERE actor_id = ?').run(actorId);
+    })();
+  }
+
   /** Versions of the schema applied so far, oldest first. */
   schemaVersions(): number[] {
     return (this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map(

@@ -12,6 +12,7 @@ const { Kafka, logLevel, CompressionTypes, CompressionCodecs, ConfigResourceType
 export type {
   Admin,
   Consumer,
+  ConsumerConfig,
   ITopicMetadata,
   KafkaConfig,
   Message,
@@ -41,4 +42,51 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
         else log.debug(line, message);
       },
   });
+}
+
+/**
+ * kafkajs's own cluster object. kafkajs has no public manual assignment or low-level fetch, but its
+ * cluster can fetch, commit and leave a group for us without joining one — what Java's `assign()`
+ * does. kafkajs is pinned to 2.2.4 exactly, so these internals cannot move under us.
+ */
+export interface InternalBroker {
+  fetch(request: {
+    isolationLevel?: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+  }): Promise<{ responses: Array<{ topicName: string; partitions: InternalFetchedPartition[] }> }>;
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string | null }> }>;
+  }): Promise<unknown>;
+  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
+
+export interface InternalFetchedPartition {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  messages: Array<{ offset: string; key: Buffer | null; value: Buffer | null; timestamp: string; isControlRecord?: boolean }>;
+}
+
+export interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
+  findBroker(request: { nodeId: string | number }): Promise<InternalBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+}
+
+export function createInternalCluster(kafka: Kafka): InternalCluster {
+  const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!create) throw new Error('this kafkajs version does not expose its cluster; pin kafkajs 2.2.4');
+  const factory = (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[create]!;
+  return factory.call(kafka, { allowAutoTopicCreation: false });
 }

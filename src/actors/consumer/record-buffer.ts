@@ -1,0 +1,109 @@
+/**
+ * Records fetched for a consumer instance but not yet delivered, in arrival order, with their
+ * size. Bounded by the caller (pause fetching above `maxBytes`); a seek or a lost partition drops
+ * that partition's records.
+ */
+import { tpKey, type FetchedRecord, type TopicPartition } from '../../kafka/topic-partition.ts';
+
+export const recordSize = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
+
+export class RecordBuffer {
+  private records: FetchedRecord[] = [];
+  private head = 0;
+  private size = 0;
+  /** Next offset expected per partition: records below it were buffered or delivered already. */
+  private readonly next = new Map<string, number>();
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  get length(): number {
+    return this.records.length - this.head;
+  }
+
+  get full(): boolean {
+    return this.size >= this.maxBytes;
+  }
+
+  /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
+  push(records: FetchedRecord[]): void {
+    let added = false;
+    for (const record of records) {
+      const key = tpKey(record);
+      const expected = this.next.get(key);
+      if (expected !== undefined && record.offset < expected) continue;
+      this.next.set(key, record.offset + 1);
+      this.records.push(record);
+      this.size += recordSize(record);
+      added = true;
+    }
+    if (added) this.wake();
+  }
+
+  /** The next offset to fetch for a partition, if anything was buffered or positioned for it. */
+  nextOffset(tp: TopicPartition): number | undefined {
+    return this.next.get(tpKey(tp));
+  }
+
+  /** Repositions a partition: its buffered records go and only records from `offset` are taken. */
+  reposition(tp: TopicPartition, offset: number): void {
+    this.drop(tp);
+    this.next.set(tpKey(tp), offset);
+  }
+
+  /** Forgets a partition entirely (no position either). */
+  drop(tp: TopicPartition): void {
+    const key = tpKey(tp);
+    this.next.delete(key);
+    this.compact();
+    const kept = this.records.filter((r) => tpKey(r) !== key);
+    if (kept.length !== this.records.length) {
+      this.records = kept;
+      this.size = kept.reduce((n, r) => n + recordSize(r), 0);
+    }
+  }
+
+  clear(): void {
+    this.records = [];
+    this.head = 0;
+    this.size = 0;
+    this.next.clear();
+  }
+
+  peek(index: number): FetchedRecord | undefined {
+    return this.records[this.head + index];
+  }
+
+  /** Removes the first `count` records (they were delivered). */
+  shift(count: number): void {
+    for (let i = 0; i < count && this.head < this.records.length; i++) this.size -= recordSize(this.records[this.head++]!);
+    if (this.head > 1024 && this.head * 2 > this.records.length) this.compact();
+  }
+
+  /** Resolves when records arrive or after `ms`. */
+  waitForRecords(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.push(done);
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private compact(): void {
+    this.records = this.records.slice(this.head);
+    this.head = 0;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Validates the JSON bodies of the v2 consumer endpoints into typed requests. Shapes follow
+ * Confluent's entities (CreateConsumerInstanceRequest, ConsumerSubscriptionRecord, ...); a body
+ * that does not fit is 422 with what was wrong.
+ */
+import type { CreateInstance } from '../../actors/consumer/supervisor.ts';
+import type { InstanceConfig, Subscription } from '../../actors/consumer/session-machine.ts';
+import { EMBEDDED_FORMATS, type EmbeddedFormat } from '../../codecs/embedded-format.ts';
+import { ErrorCode, RestError } from '../../errors.ts';
+import type { TopicPartition, TopicPartitionOffset } from '../../kafka/topic-partition.ts';
+import { NO_BODY } from '../body.ts';
+
+export interface ConsumerDefaults {
+  autoOffsetReset: 'earliest' | 'latest';
+  autoCommit: boolean;
+}
+
+const unprocessable = (message: string) => new RestError(ErrorCode.UnprocessableEntity, message);
+const invalidConfig = (message: string) => new RestError(ErrorCode.InvalidConsumerConfig, `Invalid consumer configuration: ${message}`);
+
+const CREATE_FIELDS = new Set([
+  'name',
+  'id',
+  'format',
+  'auto.offset.reset',
+  'auto.commit.enable',
+  'fetch.min.bytes',
+  'responseMinBytes',
+  'consumer.request.timeout.ms',
+  'requestWaitMs',
+]);
+
+/** Instance names end up in URLs: keep them to what a path segment carries without escaping. */
+const NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): CreateInstance {
+  const fields = body === NO_BODY || body === null ? {} : objectBody(body);
+  for (const field of Object.keys(fields)) {
+    // Proxies are multi-tenant: instances may override only these settings (Confluent's rule).
+    if (!CREATE_FIELDS.has(field)) throw invalidConfig(`${field} cannot be set per consumer instance`);
+  }
+  const name = fields.id ?? fields.name;
+  if (name !== undefined && name !== null && (typeof name !== 'string' || !NAME.test(name))) {
+    throw invalidConfig(`name must be 1-249 characters of letters, digits, '.', '_' or '-'`);
+  }
+  const format = String(fields.format ?? 'binary').toLowerCase();
+  if (!EMBEDDED_FORMATS.includes(format as EmbeddedFormat)) {
+    throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${String(fields.format)}.`);
+  }
+  if (format !== 'binary' && format !== 'json') {
+    throw invalidConfig(`the ${format} format needs a schema registry, which this proxy does not support yet`);
+  }
+  const reset = fields['auto.offset.reset'] ?? defaults.autoOffsetReset;
+  if (reset !== 'earliest' && reset !== 'latest') {
+    throw invalidConfig(`Invalid value ${String(reset)} for configuration auto.offset.reset: String must be one of: latest, earliest`);
+  }
+  const config: InstanceConfig = {
+    format: format as EmbeddedFormat,
+    autoOffsetReset: reset,
+    autoCommit: parseBoolean(fields['auto.commit.enable'], defaults.autoCommit),
+    fetchMinBytes: optionalInt(fields['fetch.min.bytes'] ?? fields.responseMinBytes, 'fetch.min.bytes', -1, 10_000_000, 40001),
+    requestTimeoutMs: optionalInt(fields['consumer.request.timeout.ms'] ?? fields.requestWaitMs, 'consumer.request.timeout.ms', 0, 2_147_483_647),
+  };
+  return { name: (name as string | null | undefined) ?? undefined, config };
+}
+
+function parseBoolean(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw invalidConfig(`Invalid value ${JSON.stringify(value)} for configuration enable.auto.commit: Expected value to be either true or false`);
+}
+
+function optionalInt(value: unknown, name: string, min: number, max: number, code: number = ErrorCode.InvalidConsumerConfig): number | null {
+  if (value === undefined || value === null) return null;
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+    const message =
+      code === 40001
+        ? `Invalid consumer configuration. It does not abide by the constraints: ${name} must be an integer in [${min}, ${max}]`
+        : `Invalid consumer configuration: ${name} must be an integer in [${min}, ${max}]`;
+    throw new RestError(code, message, 422);
+  }
+  return number;
+}
+
+export function parseSubscription(body: unknown): Subscription {
+  const fields = requiredObject(body);
+  const { topics, topic_pattern: pattern } = fields;
+  if (topics !== undefined && topics !== null) {
+    if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string' && t.length > 0)) {
+      throw unprocessable('topics must be a list of topic names');
+    }
+    return { topics: [...new Set(topics as string[])] };
+  }
+  if (typeof pattern === 'string' && pattern.length > 0) {
+    try {
+      new RegExp(pattern);
+    } catch {
+      throw unprocessable(`topic_pattern is not a valid regular expression: ${pattern}`);
+    }
+    return { pattern };
+  }
+  throw unprocessable('A subscription needs "topics" or "topic_pattern".');
+}
+
+export function parsePartitions(body: unknown, field = 'partitions'): TopicPartition[] {
+  const fields = requiredObject(body);
+  const list = fields[field];
+  if (!Array.isArray(list)) throw unprocessable(`"${field}" must be a list of {"topic", "partition"}`);
+  return list.map((item, i) => topicPartition(item, `${field}[${i}]`));
+}
+
+export function parseOffsets(list: unknown, field: string): Array<TopicPartitionOffset & { metadata?: string | null }> {
+  if (!Array.isArray(list)) throw unprocessable(`"${field}" must be a list of {"topic", "partition", "offset"}`);
+  return list.map((item, i) => {
+    const tp = topicPartition(item, `${field}[${i}]`);
+    const { offset, metadata } = item as { offset?: unknown; metadata?: unknown };
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      throw unprocessable(`${field}[${i}].offset must be a non-negative integer`);
+    }
+    if (metadata !== undefined && metadata !== null && typeof metadata !== 'string') {
+      throw unprocessable(`${field}[${i}].metadata must be a string`);
+    }
+    return { ...tp, offset, metadata: (metadata as string | null | undefined) ?? null };
+  });
+}
+
+export interface Positions {
+  offsets: TopicPartitionOffset[];
+  timestamps: Array<TopicPartition & { timestamp: number }>;
+}
+
+export function parsePositions(body: unknown): Positions {
+  const fields = requiredObject(body);
+  const offsets = fields.offsets === undefined || fields.offsets === null ? [] : parseOffsets(fields.offsets, 'offsets');
+  const rawTimestamps = fields.timestamps ?? [];
+  if (!Array.isArray(rawTimestamps)) throw unprocessable('"timestamps" must be a list of {"topic", "partition", "timestamp"}');
+  const timestamps = rawTimestamps.map((item, i) => {
+    const tp = topicPartition(item, `timestamps[${i}]`);
+    const { timestamp } = item as { timestamp?: unknown };
+    const ms = typeof timestamp === 'string' ? Date.parse(timestamp) : typeof timestamp === 'number' ? timestamp : NaN;
+    if (!Number.isFinite(ms)) throw unprocessable(`timestamps[${i}].timestamp must be an ISO-8601 date-time`);
+    return { ...tp, timestamp: ms };
+  });
+  if (offsets.length === 0 && timestamps.length === 0) throw unprocessable('Positions need "offsets" or "timestamps".');
+  return { offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })), timestamps };
+}
+
+/** A commit body: absent/empty means "everything delivered so far". */
+export function parseCommit(body: unknown): Array<TopicPartitionOffset & { metadata?: string | null }> | null {
+  if (body === NO_BODY || body === null) return null;
+  const fields = objectBody(body);
+  if (fields.offsets === undefined || fields.offsets === null) return null;
+  return parseOffsets(fields.offsets, 'offsets');
+}
+
+function topicPartition(item: unknown, where: string): TopicPartition {
+  if (typeof item !== 'object' || item === null) throw unprocessable(`${where} must be an object`);
+  const { topic, partition } = item as { topic?: unknown; partition?: unknown };
+  if (typeof topic !== 'string' || topic.length === 0) throw unprocessable(`${where}.topic must be a topic name`);
+  if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) {
+    throw unprocessable(`${where}.partition must be a non-negative integer`);
+  }
+  return { topic, partition };
+}
+
+function requiredObject(body: unknown): Record<string, unknown> {
+  if (body === NO_BODY || body === null) throw unprocessable('Request body is empty. Data is required.');
+  return objectBody(body);
+}
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || Array.isArray(body)) throw new RestError(ErrorCode.BadRequest, 'The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,86 @@
+/**
+ * The simple consumer, an extension from Confluent's v1 API that its users still ask for:
+ * `GET /topics/{t}/partitions/{p}/messages?offset=&count=` reads `count` records of one partition
+ * from `offset` without creating a consumer instance or joining a group. The Accept header picks
+ * the embedded format (binary by default); records come in the v1 shape (no topic field).
+ */
+import type Router from '@koa/router';
+import { codecFor } from '../../codecs/index.ts';
+import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
+import { ErrorCode, Errors, RestError } from '../../errors.ts';
+import type { ClusterMetadata } from '../../kafka/cluster-metadata.ts';
+import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
+import type { FetchedRecord } from '../../kafka/topic-partition.ts';
+import { produces } from '../content.ts';
+import { MediaType } from '../media-types.ts';
+import { partitionParam } from './params.ts';
+
+const MAX_COUNT = 10_000;
+
+const OFFERS = [
+  { type: MediaType.V2_BINARY, qs: 1 },
+  { type: MediaType.V2, qs: 1 },
+  { type: MediaType.V2_JSON, qs: 0.1 },
+];
+
+export interface SimpleConsumerOptions {
+  metadata: ClusterMetadata;
+  fetcher: PartitionFetcher;
+  /** How long a read waits for `count` records to exist. */
+  waitMs: number;
+  maxBytes: number;
+}
+
+export function registerSimpleConsumerRoute(router: Router, options: SimpleConsumerOptions): void {
+  router.get('/topics/:topic/partitions/:partition/messages', produces(OFFERS), async (ctx) => {
+    const topic = ctx.params.topic!;
+    const partition = partitionParam(ctx.params.partition);
+    const format: EmbeddedFormat = ctx.state.responseType === MediaType.V2_JSON ? 'json' : 'binary';
+    const offset = queryNumber(ctx.query.offset, 'offset', undefined);
+    const count = queryNumber(ctx.query.count, 'count', 1);
+    if (count < 1 || count > MAX_COUNT) throw Errors.badRequest(`count must be between 1 and ${MAX_COUNT}`);
+
+    const info = await options.metadata.topic(topic);
+    if (!info) throw Errors.topicNotFound(topic);
+    if (!info.partitions.some((p) => p.partition === partition)) throw Errors.partitionNotFound();
+    const range = await options.metadata.partitionOffsets(topic, partition);
+    if (!range || offset < range.beginning_offset || offset > range.end_offset) {
+      throw new RestError(
+        ErrorCode.PartitionNotFound,
+        `Offset ${offset} is out of range: partition ${partition} of ${topic} holds offsets ${range?.beginning_offset ?? 0} to ${(range?.end_offset ?? 1) - 1}.`,
+      );
+    }
+
+    const records: FetchedRecord[] = [];
+    const deadline = Date.now() + options.waitMs;
+    let next = offset;
+    while (records.length < count) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const { records: fetched, outOfRange } = await options.fetcher.fetch([{ topic, partition, offset: next }], {
+        maxWaitMs: Math.min(remaining, 1000),
+        minBytes: 1,
+        maxBytes: options.maxBytes,
+        maxBytesPerPartition: options.maxBytes,
+      });
+      if (outOfRange.length > 0) break; // deleted by retention meanwhile
+      for (const record of fetched) {
+        if (records.length === count) break;
+        records.push(record);
+        next = record.offset + 1;
+      }
+    }
+    const codec = codecFor(format)!;
+    ctx.body = records.map((r) => ({ key: codec.decode(r.key), value: codec.decode(r.value), partition: r.partition, offset: r.offset }));
+  });
+}
+
+function queryNumber(raw: unknown, name: string, fallback: number | undefined): number {
+  const text = Array.isArray(raw) ? raw[0] : raw;
+  if (text === undefined || text === '') {
+    if (fallback === undefined) throw Errors.badRequest(`query parameter ${name} is required`);
+    return fallback;
+  }
+  if (typeof text !== 'string' || !/^\d{1,15}$/.test(text)) throw Errors.badRequest(`query parameter ${name} must be a non-negative integer`);
+  return Number(text);
+}

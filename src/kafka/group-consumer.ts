@@ -1,0 +1,115 @@
+/**
+ * A group member for a subscribed consumer instance: a kafkajs consumer whose records go to the
+ * instance's buffer instead of a handler. kafkajs's own offset commits are off: the instance
+ * commits what it has delivered, never what it has merely buffered. Fetching pauses while the
+ * buffer is full, so memory per instance stays bounded.
+ */
+import type { Consumer, ConsumerConfig, Kafka } from './client.ts';
+import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  config: ConsumerConfig;
+  fromBeginning: boolean;
+  /** Called with every record fetched, in order. */
+  onRecords: (records: FetchedRecord[]) => void;
+  /** Asked after each batch; true pauses fetching until `resumeIfPaused()`. */
+  isFull: () => boolean;
+  /** Called on every (re)join, before fetching starts: return where each partition should start. */
+  onJoin: (memberId: string, partitions: TopicPartition[]) => TopicPartitionOffset[];
+  onCrash: (error: Error) => void;
+}
+
+export type GroupSubscription = { topics: string[] } | { pattern: RegExp };
+
+export class GroupConsumer {
+  private readonly consumer: Consumer;
+  private assigned: TopicPartition[] = [];
+  private paused = false;
+  private topics: string[] = [];
+  private memberIdValue: string | null = null;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: GroupConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({ ...options.config, groupId: options.groupId });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.memberIdValue = payload.memberId;
+      this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        (partitions as number[]).map((partition) => ({ topic, partition })),
+      );
+      this.topics = [...new Set(this.assigned.map((a) => a.topic))];
+      // Seeks made here are applied by kafkajs before its first fetch of the new generation.
+      for (const seek of options.onJoin(payload.memberId, this.assigned)) {
+        this.consumer.seek({ topic: seek.topic, partition: seek.partition, offset: String(seek.offset) });
+      }
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) options.onCrash(payload.error);
+    });
+  }
+
+  get memberId(): string | null {
+    return this.memberIdValue;
+  }
+
+  assignment(): TopicPartition[] {
+    return this.assigned;
+  }
+
+  async start(subscription: GroupSubscription): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: 'topics' in subscription ? subscription.topics : [subscription.pattern],
+      fromBeginning: this.options.fromBeginning,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const records: FetchedRecord[] = [];
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          records.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(m.offset),
+            key: m.key,
+            value: m.value,
+            timestamp: Number(m.timestamp),
+          });
+          resolveOffset(m.offset);
+        }
+        if (records.length > 0) this.options.onRecords(records);
+        await heartbeat();
+        if (this.options.isFull() && !this.paused) {
+          this.paused = true;
+          this.consumer.pause(this.topics.map((topic) => ({ topic })));
+        }
+      },
+    });
+  }
+
+  resumeIfPaused(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.consumer.resume(this.topics.map((topic) => ({ topic })));
+  }
+
+  /** Moves partitions (must be assigned) to new offsets; kafkajs drops batches fetched before. */
+  seek(offsets: TopicPartitionOffset[]): void {
+    for (const o of offsets) this.consumer.seek({ topic: o.topic, partition: o.partition, offset: String(o.offset) });
+  }
+
+  /** Commits offsets in the current generation of the group. */
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+  }
+
+  /** Leaves the group and closes the connections. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
