@@ -15,9 +15,8 @@ export interface ProxyProcess {
 }
 
 export async function spawnProxy(dir: string, properties: Record<string, string>): Promise<ProxyProcess> {
-  const port = await freePort();
   const file = join(dir, 'proxy.properties');
-  const settings = { listeners: `http://127.0.0.1:${port}`, 'log.level': 'info', ...properties };
+  const settings = { listeners: `http://127.0.0.1:${await freePort()}`, 'log.level': 'info', ...properties };
   writeFileSync(file, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n'));
   const child = spawn(process.execPath, ['bin/kafka-rest-start.js', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -26,7 +25,7 @@ export async function spawnProxy(dir: string, properties: Record<string, string>
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = settings.listeners.replace('0.0.0.0', '127.0.0.1');
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;

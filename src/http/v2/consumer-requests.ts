@@ -43,7 +43,10 @@ export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): 
   if (name !== undefined && name !== null && (typeof name !== 'string' || !NAME.test(name))) {
     throw invalidConfig(`name must be 1-249 characters of letters, digits, '.', '_' or '-'`);
   }
-  const format = String(fields.format ?? 'binary').toLowerCase();
+  if (fields.format !== undefined && fields.format !== null && typeof fields.format !== 'string') {
+    throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${JSON.stringify(fields.format)}.`);
+  }
+  const format = ((fields.format as string | null | undefined) ?? 'binary').toLowerCase();
   if (!EMBEDDED_FORMATS.includes(format as EmbeddedFormat)) {
     throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${String(fields.format)}.`);
   }
@@ -64,11 +67,14 @@ export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): 
   return { name: (name as string | null | undefined) ?? undefined, config };
 }
 
+/** Kafka's ConfigDef BOOLEAN: trimmed and case-insensitive, as strings or JSON booleans. */
 function parseBoolean(value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw invalidConfig(`Invalid value ${JSON.stringify(value)} for configuration enable.auto.commit: Expected value to be either true or false`);
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw invalidConfig(`Invalid value ${String(value)} for configuration enable.auto.commit: Expected value to be either true or false`);
 }
 
 function optionalInt(value: unknown, name: string, min: number, max: number, code: number = ErrorCode.InvalidConsumerConfig): number | null {
@@ -126,6 +132,8 @@ export function parseOffsets(list: unknown, field: string): Array<TopicPartition
   });
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
 export interface Positions {
   offsets: TopicPartitionOffset[];
   timestamps: Array<TopicPartition & { timestamp: number }>;
@@ -139,7 +147,8 @@ export function parsePositions(body: unknown): Positions {
   const timestamps = rawTimestamps.map((item, i) => {
     const tp = topicPartition(item, `timestamps[${i}]`);
     const { timestamp } = item as { timestamp?: unknown };
-    const ms = typeof timestamp === 'string' ? Date.parse(timestamp) : typeof timestamp === 'number' ? timestamp : NaN;
+    // An ISO-8601 instant with its zone, as Java's Instant reads it; epoch milliseconds also do.
+    const ms = typeof timestamp === 'string' && ISO_INSTANT.test(timestamp) ? Date.parse(timestamp) : typeof timestamp === 'number' ? timestamp : NaN;
     if (!Number.isFinite(ms)) throw unprocessable(`timestamps[${i}].timestamp must be an ISO-8601 date-time`);
     return { ...tp, timestamp: ms };
   });

@@ -1,0 +1,428 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RestError } from '../../src/errors.ts';
+import { NO_BODY } from '../../src/http/body.ts';
+import {
+  parseCommit,
+  parseCreateConsumer,
+  parseOffsets,
+  parsePartitions,
+  parsePositions,
+  parseSubscription,
+  type ConsumerDefaults,
+} from '../../src/http/v2/consumer-requests.ts';
+
+const defaults: ConsumerDefaults = { autoOffsetReset: 'latest', autoCommit: true };
+
+/** Asserts that `fn` throws a RestError with this code, HTTP status and message (string = exact). */
+function throwsRest(fn: () => unknown, errorCode: number, status: number, message?: string | RegExp): RestError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof RestError, `expected a RestError, got ${String(caught)}`);
+  assert.equal(caught.errorCode, errorCode, caught.message);
+  assert.equal(caught.status, status, caught.message);
+  assert.deepEqual(caught.toJSON(), { error_code: errorCode, message: caught.message });
+  if (typeof message === 'string') assert.equal(caught.message, message);
+  else if (message) assert.match(caught.message, message);
+  return caught;
+}
+
+const CONFIG_PREFIX = /^Invalid consumer configuration: /;
+
+describe('parseCreateConsumer', () => {
+  const create = (body: unknown, d: ConsumerDefaults = defaults) => parseCreateConsumer(body, d);
+
+  test('no body, null or {} gives all defaults', () => {
+    const expected = {
+      name: undefined,
+      config: { format: 'binary', autoOffsetReset: 'latest', autoCommit: true, fetchMinBytes: null, requestTimeoutMs: null },
+    };
+    assert.deepEqual(create(NO_BODY), expected);
+    assert.deepEqual(create(null), expected);
+    assert.deepEqual(create({}), expected);
+  });
+
+  test('the defaults come from the proxy settings', () => {
+    const r = create(NO_BODY, { autoOffsetReset: 'earliest', autoCommit: false });
+    assert.equal(r.config.autoOffsetReset, 'earliest');
+    assert.equal(r.config.autoCommit, false);
+  });
+
+  test('a full request', () => {
+    assert.deepEqual(
+      create({
+        name: 'my_consumer',
+        format: 'json',
+        'auto.offset.reset': 'earliest',
+        'auto.commit.enable': 'false',
+        'fetch.min.bytes': 1024,
+        'consumer.request.timeout.ms': 5000,
+      }),
+      {
+        name: 'my_consumer',
+        config: { format: 'json', autoOffsetReset: 'earliest', autoCommit: false, fetchMinBytes: 1024, requestTimeoutMs: 5000 },
+      },
+    );
+  });
+
+  test('name, or id which wins over name', () => {
+    assert.equal(create({ name: 'n1' }).name, 'n1');
+    assert.equal(create({ id: 'i1' }).name, 'i1');
+    assert.equal(create({ name: 'n1', id: 'i1' }).name, 'i1');
+    assert.equal(create({ name: 'n1', id: null }).name, 'n1');
+    assert.equal(create({ name: null }).name, undefined);
+    assert.equal(create({ name: 'a.b_c-D9' }).name, 'a.b_c-D9');
+    assert.equal(create({ name: 'x'.repeat(249) }).name, 'x'.repeat(249));
+  });
+
+  test('bad names are 42204', () => {
+    for (const name of ['', 'has space', 'a/b', 'ü', 'x'.repeat(250), 42, true, ['a'], { a: 1 }]) {
+      throwsRest(() => create({ name }), 42204, 422, CONFIG_PREFIX);
+      throwsRest(() => create({ id: name }), 42204, 422, CONFIG_PREFIX);
+    }
+    // id wins, so a bad id is refused even with a good name.
+    throwsRest(() => create({ name: 'good', id: 'bad id' }), 42204, 422, CONFIG_PREFIX);
+  });
+
+  test('format is case-insensitive', () => {
+    assert.equal(create({ format: 'BINARY' }).config.format, 'binary');
+    assert.equal(create({ format: 'Json' }).config.format, 'json');
+    assert.equal(create({ format: 'json' }).config.format, 'json');
+    assert.equal(create({ format: null }).config.format, 'binary');
+  });
+
+  test('an unknown format is 422 "Invalid format type"', () => {
+    for (const format of ['string', 'xml', '', 7]) {
+      throwsRest(() => create({ format }), 422, 422, /^Invalid format type/);
+    }
+  });
+
+  test('schema formats are refused as invalid configuration for now', () => {
+    for (const format of ['avro', 'AVRO', 'jsonschema', 'protobuf']) {
+      throwsRest(() => create({ format }), 42204, 422, CONFIG_PREFIX);
+    }
+  });
+
+  test('auto.offset.reset', () => {
+    assert.equal(create({ 'auto.offset.reset': 'earliest' }).config.autoOffsetReset, 'earliest');
+    assert.equal(create({ 'auto.offset.reset': 'latest' }, { autoOffsetReset: 'earliest', autoCommit: true }).config.autoOffsetReset, 'latest');
+    assert.equal(create({ 'auto.offset.reset': null }).config.autoOffsetReset, 'latest');
+    for (const value of ['bad-config', 'EARLIEST', 'smallest', '', 1]) {
+      throwsRest(() => create({ 'auto.offset.reset': value }), 42204, 422, CONFIG_PREFIX);
+    }
+    const e = throwsRest(() => create({ 'auto.offset.reset': 'bad-config' }), 42204, 422, CONFIG_PREFIX);
+    assert.match(e.message, /bad-config/);
+    assert.match(e.message, /auto\.offset\.reset/);
+  });
+
+  test('auto.commit.enable as a string or a boolean', () => {
+    assert.equal(create({ 'auto.commit.enable': 'true' }, { autoOffsetReset: 'latest', autoCommit: false }).config.autoCommit, true);
+    assert.equal(create({ 'auto.commit.enable': true }, { autoOffsetReset: 'latest', autoCommit: false }).config.autoCommit, true);
+    assert.equal(create({ 'auto.commit.enable': 'false' }).config.autoCommit, false);
+    assert.equal(create({ 'auto.commit.enable': false }).config.autoCommit, false);
+    assert.equal(create({ 'auto.commit.enable': null }).config.autoCommit, true);
+  });
+
+  test('a bad auto.commit.enable is 42204', () => {
+    for (const value of ['yes', '1', 1, 0, '', {}, []]) {
+      const e = throwsRest(() => create({ 'auto.commit.enable': value }), 42204, 422, CONFIG_PREFIX);
+      assert.match(e.message, /enable\.auto\.commit/);
+    }
+  });
+
+  test(
+    'auto.commit.enable is case-insensitive, as Kafka parses booleans',
+    () => {
+      assert.equal(create({ 'auto.commit.enable': 'TRUE' }, { autoOffsetReset: 'latest', autoCommit: false }).config.autoCommit, true);
+      assert.equal(create({ 'auto.commit.enable': 'False' }).config.autoCommit, false);
+      assert.equal(create({ 'auto.commit.enable': ' true ' }, { autoOffsetReset: 'latest', autoCommit: false }).config.autoCommit, true);
+    },
+  );
+
+  test('fetch.min.bytes in [-1, 10000000], and its alias responseMinBytes', () => {
+    assert.equal(create({ 'fetch.min.bytes': -1 }).config.fetchMinBytes, -1);
+    assert.equal(create({ 'fetch.min.bytes': 0 }).config.fetchMinBytes, 0);
+    assert.equal(create({ 'fetch.min.bytes': 10_000_000 }).config.fetchMinBytes, 10_000_000);
+    assert.equal(create({ 'fetch.min.bytes': '2048' }).config.fetchMinBytes, 2048);
+    assert.equal(create({ 'fetch.min.bytes': null }).config.fetchMinBytes, null);
+    assert.equal(create({ responseMinBytes: 77 }).config.fetchMinBytes, 77);
+    assert.equal(create({ 'fetch.min.bytes': 5, responseMinBytes: 77 }).config.fetchMinBytes, 5);
+  });
+
+  test('fetch.min.bytes out of range is error_code 40001 with HTTP status 422', () => {
+    for (const value of [-2, 10_000_001, 1.5, 'abc', '1e3', true, []]) {
+      throwsRest(
+        () => create({ 'fetch.min.bytes': value }),
+        40001,
+        422,
+        /^Invalid consumer configuration\. It does not abide by the constraints: .*fetch\.min\.bytes/,
+      );
+    }
+    throwsRest(() => create({ responseMinBytes: 10_000_001 }), 40001, 422);
+  });
+
+  test('consumer.request.timeout.ms and its alias requestWaitMs', () => {
+    assert.equal(create({ 'consumer.request.timeout.ms': 0 }).config.requestTimeoutMs, 0);
+    assert.equal(create({ 'consumer.request.timeout.ms': 30_000 }).config.requestTimeoutMs, 30_000);
+    assert.equal(create({ 'consumer.request.timeout.ms': '250' }).config.requestTimeoutMs, 250);
+    assert.equal(create({ requestWaitMs: 900 }).config.requestTimeoutMs, 900);
+    assert.equal(create({ 'consumer.request.timeout.ms': 1, requestWaitMs: 900 }).config.requestTimeoutMs, 1);
+    for (const value of [-1, 2_147_483_648, 0.5, 'soon']) {
+      const e = throwsRest(() => create({ 'consumer.request.timeout.ms': value }), 42204, 422, CONFIG_PREFIX);
+      assert.match(e.message, /consumer\.request\.timeout\.ms/);
+    }
+    throwsRest(() => create({ requestWaitMs: -5 }), 42204, 422, CONFIG_PREFIX);
+  });
+
+  test('unknown fields are 42204 naming the field', () => {
+    for (const field of ['group.id', 'max.poll.records', 'enable.auto.commit', 'foo']) {
+      const e = throwsRest(() => create({ [field]: 'x' }), 42204, 422, CONFIG_PREFIX);
+      assert.ok(e.message.includes(field), e.message);
+    }
+  });
+
+  test('a body that is not an object is 400', () => {
+    for (const body of [[], 'text', 5, true]) throwsRest(() => create(body), 400, 400);
+  });
+});
+
+describe('parseSubscription', () => {
+  test('topics, deduplicated in order', () => {
+    assert.deepEqual(parseSubscription({ topics: ['t1', 't2'] }), { topics: ['t1', 't2'] });
+    assert.deepEqual(parseSubscription({ topics: ['b', 'a', 'b', 'a', 'c'] }), { topics: ['b', 'a', 'c'] });
+    assert.deepEqual(parseSubscription({ topics: [] }), { topics: [] });
+  });
+
+  test('a topic pattern', () => {
+    assert.deepEqual(parseSubscription({ topic_pattern: 'test.*' }), { pattern: 'test.*' });
+    assert.deepEqual(parseSubscription({ topics: null, topic_pattern: '^t[0-9]+$' }), { pattern: '^t[0-9]+$' });
+  });
+
+  test('topics win over topic_pattern', () => {
+    assert.deepEqual(parseSubscription({ topics: ['t'], topic_pattern: 'x.*' }), { topics: ['t'] });
+  });
+
+  test('a bad regular expression is 422', () => {
+    const e = throwsRest(() => parseSubscription({ topic_pattern: 'test[' }), 422, 422);
+    assert.ok(e.message.includes('test['), e.message);
+    throwsRest(() => parseSubscription({ topic_pattern: '(unclosed' }), 422, 422);
+  });
+
+  test('bad topics are 422', () => {
+    for (const topics of ['t1', [1], [''], [null], { t: 1 }]) {
+      throwsRest(() => parseSubscription({ topics }), 422, 422);
+    }
+  });
+
+  test('an empty body is 422', () => {
+    throwsRest(() => parseSubscription(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
+    throwsRest(() => parseSubscription(null), 422, 422, 'Request body is empty. Data is required.');
+  });
+
+  test('neither topics nor a pattern is 422', () => {
+    for (const body of [{}, { topic_pattern: '' }, { topic_pattern: 5 }, { topics: null, topic_pattern: null }]) {
+      throwsRest(() => parseSubscription(body), 422, 422, /topics.*topic_pattern/);
+    }
+  });
+
+  test('a body that is not an object is 400', () => {
+    throwsRest(() => parseSubscription(['t']), 400, 400);
+  });
+});
+
+describe('parsePartitions', () => {
+  test('a list of topic-partitions, extra fields left out', () => {
+    assert.deepEqual(
+      parsePartitions({
+        partitions: [
+          { topic: 'test', partition: 0 },
+          { topic: 'test', partition: 3, extra: true },
+        ],
+      }),
+      [
+        { topic: 'test', partition: 0 },
+        { topic: 'test', partition: 3 },
+      ],
+    );
+    assert.deepEqual(parsePartitions({ partitions: [] }), []);
+  });
+
+  test('another field name', () => {
+    assert.deepEqual(parsePartitions({ items: [{ topic: 't', partition: 1 }] }, 'items'), [{ topic: 't', partition: 1 }]);
+    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 1 }] }, 'items'), 422, 422, /"items"/);
+  });
+
+  test('a missing or non-list field is 422', () => {
+    throwsRest(() => parsePartitions({}), 422, 422, /"partitions" must be a list/);
+    throwsRest(() => parsePartitions({ partitions: { topic: 't', partition: 0 } }), 422, 422);
+  });
+
+  test('bad entries are 422 naming the entry', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['t', /partitions\[0\] must be an object/],
+      [null, /partitions\[0\] must be an object/],
+      [{ partition: 0 }, /partitions\[0\]\.topic/],
+      [{ topic: '', partition: 0 }, /partitions\[0\]\.topic/],
+      [{ topic: 7, partition: 0 }, /partitions\[0\]\.topic/],
+      [{ topic: 't' }, /partitions\[0\]\.partition/],
+      [{ topic: 't', partition: -1 }, /partitions\[0\]\.partition/],
+      [{ topic: 't', partition: 1.5 }, /partitions\[0\]\.partition/],
+      [{ topic: 't', partition: '0' }, /partitions\[0\]\.partition/],
+    ];
+    for (const [item, message] of cases) throwsRest(() => parsePartitions({ partitions: [item] }), 422, 422, message);
+    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 0 }, { topic: 't' }] }), 422, 422, /partitions\[1\]/);
+  });
+
+  test('an empty body is 422', () => {
+    throwsRest(() => parsePartitions(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
+    throwsRest(() => parsePartitions(null), 422, 422);
+  });
+});
+
+describe('parseOffsets', () => {
+  test('topic, partition, offset and optional metadata (null when absent)', () => {
+    assert.deepEqual(
+      parseOffsets(
+        [
+          { topic: 't', partition: 0, offset: 20, metadata: 'm' },
+          { topic: 't', partition: 1, offset: 0 },
+          { topic: 'u', partition: 2, offset: 5, metadata: null },
+        ],
+        'offsets',
+      ),
+      [
+        { topic: 't', partition: 0, offset: 20, metadata: 'm' },
+        { topic: 't', partition: 1, offset: 0, metadata: null },
+        { topic: 'u', partition: 2, offset: 5, metadata: null },
+      ],
+    );
+    assert.deepEqual(parseOffsets([], 'offsets'), []);
+  });
+
+  test('a non-list is 422 naming the field', () => {
+    throwsRest(() => parseOffsets({ topic: 't' }, 'things'), 422, 422, /^"things" must be a list/);
+    throwsRest(() => parseOffsets(undefined, 'offsets'), 422, 422);
+  });
+
+  test('bad offsets and metadata are 422 naming the entry', () => {
+    for (const offset of [-1, 1.5, '3', null, undefined, Number.MAX_SAFE_INTEGER + 2]) {
+      throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset }], 'offsets'), 422, 422, /^offsets\[0\]\.offset/);
+    }
+    throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset: 1, metadata: 5 }], 'offsets'), 422, 422, /^offsets\[0\]\.metadata/);
+    throwsRest(() => parseOffsets([{ topic: 't', partition: -2, offset: 1 }], 'offsets'), 422, 422, /^offsets\[0\]\.partition/);
+    throwsRest(
+      () => parseOffsets([{ topic: 't', partition: 0, offset: 1 }, { partition: 0, offset: 1 }], 'offsets'),
+      422,
+      422,
+      /^offsets\[1\]\.topic/,
+    );
+  });
+});
+
+describe('parsePositions', () => {
+  test('offsets only (metadata is not kept)', () => {
+    assert.deepEqual(parsePositions({ offsets: [{ topic: 't', partition: 0, offset: 20, metadata: 'optional' }] }), {
+      offsets: [{ topic: 't', partition: 0, offset: 20 }],
+      timestamps: [],
+    });
+  });
+
+  test('ISO-8601 timestamps are parsed to epoch milliseconds', () => {
+    assert.deepEqual(
+      parsePositions({
+        timestamps: [
+          { topic: 't', partition: 0, timestamp: '2020-10-01T12:00:00Z', metadata: 'opt' },
+          { topic: 't', partition: 1, timestamp: '2020-10-01T14:00:00.250+02:00' },
+        ],
+      }),
+      {
+        offsets: [],
+        timestamps: [
+          { topic: 't', partition: 0, timestamp: Date.UTC(2020, 9, 1, 12, 0, 0) },
+          { topic: 't', partition: 1, timestamp: Date.UTC(2020, 9, 1, 12, 0, 0, 250) },
+        ],
+      },
+    );
+  });
+
+  test('numeric timestamps are taken as they are', () => {
+    assert.deepEqual(parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp: 1601553600000 }] }).timestamps, [
+      { topic: 't', partition: 0, timestamp: 1601553600000 },
+    ]);
+  });
+
+  test('both lists together', () => {
+    const r = parsePositions({
+      offsets: [{ topic: 'a', partition: 0, offset: 1 }],
+      timestamps: [{ topic: 'b', partition: 0, timestamp: '1970-01-01T00:00:01Z' }],
+    });
+    assert.deepEqual(r, { offsets: [{ topic: 'a', partition: 0, offset: 1 }], timestamps: [{ topic: 'b', partition: 0, timestamp: 1000 }] });
+  });
+
+  test('bad timestamps are 422', () => {
+    for (const timestamp of ['yesterday', '', null, undefined, true, {}, Number.NaN, Number.POSITIVE_INFINITY]) {
+      throwsRest(
+        () => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }),
+        422,
+        422,
+        /^timestamps\[0\]\.timestamp must be an ISO-8601 date-time$/,
+      );
+    }
+    throwsRest(() => parsePositions({ timestamps: { topic: 't', partition: 0, timestamp: 0 } }), 422, 422, /"timestamps" must be a list/);
+    throwsRest(() => parsePositions({ timestamps: [{ partition: 0, timestamp: 0 }] }), 422, 422, /timestamps\[0\]\.topic/);
+  });
+
+  test('only ISO-8601 instants (with a zone) are accepted as timestamps', () => {
+    for (const timestamp of ['2020-10-01T12:00:00', 'Thu, 01 Oct 2020 12:00:00 GMT', 'October 1, 2020']) {
+      throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }), 422, 422);
+    }
+  });
+
+  test('bad offsets are 422', () => {
+    throwsRest(() => parsePositions({ offsets: [{ topic: 't', partition: 0, offset: -1 }] }), 422, 422, /^offsets\[0\]\.offset/);
+    throwsRest(() => parsePositions({ offsets: 'all' }), 422, 422, /"offsets" must be a list/);
+  });
+
+  test('neither list is 422', () => {
+    for (const body of [{}, { offsets: null, timestamps: null }]) {
+      throwsRest(() => parsePositions(body), 422, 422, 'Positions need "offsets" or "timestamps".');
+    }
+  });
+
+  test('an empty body is 422', () => {
+    throwsRest(() => parsePositions(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
+    throwsRest(() => parsePositions(null), 422, 422, 'Request body is empty. Data is required.');
+  });
+});
+
+describe('parseCommit', () => {
+  test('no body, null, {} or null offsets mean "commit everything delivered"', () => {
+    assert.equal(parseCommit(NO_BODY), null);
+    assert.equal(parseCommit(null), null);
+    assert.equal(parseCommit({}), null);
+    assert.equal(parseCommit({ offsets: null }), null);
+  });
+
+  test('an offsets list is parsed with its metadata', () => {
+    assert.deepEqual(parseCommit({ offsets: [{ topic: 'test', partition: 0, offset: 20, metadata: 'md' }, { topic: 'test', partition: 1, offset: 3 }] }), [
+      { topic: 'test', partition: 0, offset: 20, metadata: 'md' },
+      { topic: 'test', partition: 1, offset: 3, metadata: null },
+    ]);
+    assert.deepEqual(parseCommit({ offsets: [] }), []);
+  });
+
+  test('a bad offsets list is 422', () => {
+    throwsRest(() => parseCommit({ offsets: 'x' }), 422, 422, /"offsets" must be a list/);
+    throwsRest(() => parseCommit({ offsets: [{ topic: 'test', partition: 0 }] }), 422, 422, /^offsets\[0\]\.offset/);
+    throwsRest(() => parseCommit({ offsets: [{ topic: 'test', partition: 0, offset: 1, metadata: {} }] }), 422, 422, /^offsets\[0\]\.metadata/);
+  });
+
+  test('a body that is not an object is 400', () => {
+    throwsRest(() => parseCommit([]), 400, 400);
+    throwsRest(() => parseCommit('x'), 400, 400);
+  });
+});
