@@ -762,7 +762,8 @@ function printTable(r: {
   ]);
   console.log();
   const failed: string[] = [];
-  if (!r.throughput.pass) failed.push('a. throughput ratio / exactness');
+  if (r.throughput.ratio < TARGET_RATIO) failed.push(`a. REST/native ratio ${r.throughput.ratio} < ${TARGET_RATIO}`);
+  if (!r.throughput.restExact) failed.push('a. REST consumer did not get exactly the produced (partition, offset) pairs');
   if (!r.memory.pass) failed.push('b. memory per idle instance');
   if (!rec?.pass) failed.push('c. recovery time');
   const problems: string[] = [];
