@@ -23,6 +23,8 @@ import { TopicPartitions } from './kafka/topic-partitions.ts';
 const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
+/** Kafka's fetch.max.wait.ms default; kafkajs's own is 5 s. */
+const DEFAULT_FETCH_MAX_WAIT_MS = 500;
 /** Records fetched ahead per consumer instance before fetching pauses. */
 const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -69,7 +71,10 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       journal,
       fetcher,
       createGroupConsumer: (options) =>
-        new GroupConsumer(kafka, { ...options, config: toConsumerConfig(config.consumer, options.groupId) }),
+        new GroupConsumer(kafka, {
+          ...options,
+          config: { maxWaitTimeInMs: DEFAULT_FETCH_MAX_WAIT_MS, ...toConsumerConfig(config.consumer, options.groupId) },
+        }),
       settings: {
         requestTimeoutMs: config.consumerRequestTimeoutMs,
         requestMaxBytes: config.consumerRequestMaxBytes,

@@ -1,8 +1,11 @@
 /**
  * A group member for a subscribed consumer instance: a kafkajs consumer whose records go to the
  * instance's buffer instead of a handler. kafkajs's own offset commits are off: the instance
- * commits what it has delivered, never what it has merely buffered. Fetching pauses while the
- * buffer is full, so memory per instance stays bounded.
+ * commits what it has delivered, never what it has merely buffered. While the buffer is full the
+ * batch handler waits (heartbeating) for room, which holds kafkajs's fetch loop: memory per
+ * instance stays bounded, and fetching resumes the moment a read makes room. (kafkajs's pause()
+ * would also bound it, but a fully paused kafkajs consumer sleeps a whole fetch wait before it
+ * looks again.)
  */
 import type { Consumer, ConsumerConfig, Kafka } from './client.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
@@ -13,20 +16,22 @@ export interface GroupConsumerOptions {
   fromBeginning: boolean;
   /** Called with every record fetched, in order. */
   onRecords: (records: FetchedRecord[]) => void;
-  /** Asked after each batch; true pauses fetching until `resumeIfPaused()`. */
+  /** Asked after each batch; while true, fetching waits. */
   isFull: () => boolean;
+  /** Resolves when the buffer may have room again, or after `ms`. */
+  waitForRoom: (ms: number) => Promise<void>;
   /** Called on every (re)join, before fetching starts: return where each partition should start. */
   onJoin: (memberId: string, partitions: TopicPartition[]) => TopicPartitionOffset[];
   onCrash: (error: Error) => void;
 }
+
+const HEARTBEAT_WHILE_FULL_MS = 1000;
 
 export type GroupSubscription = { topics: string[] } | { pattern: RegExp };
 
 export class GroupConsumer {
   private readonly consumer: Consumer;
   private assigned: TopicPartition[] = [];
-  private paused = false;
-  private topics: string[] = [];
   private memberIdValue: string | null = null;
 
   constructor(
@@ -39,7 +44,6 @@ export class GroupConsumer {
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
         (partitions as number[]).map((partition) => ({ topic, partition })),
       );
-      this.topics = [...new Set(this.assigned.map((a) => a.topic))];
       // Seeks made here are applied by kafkajs before its first fetch of the new generation.
       for (const seek of options.onJoin(payload.memberId, this.assigned)) {
         this.consumer.seek({ topic: seek.topic, partition: seek.partition, offset: String(seek.offset) });
@@ -83,18 +87,13 @@ export class GroupConsumer {
         }
         if (records.length > 0) this.options.onRecords(records);
         await heartbeat();
-        if (this.options.isFull() && !this.paused) {
-          this.paused = true;
-          this.consumer.pause(this.topics.map((topic) => ({ topic })));
+        // A rebalance shows up as an error from heartbeat(), which kafkajs handles by rejoining.
+        while (this.options.isFull() && isRunning() && !isStale()) {
+          await this.options.waitForRoom(HEARTBEAT_WHILE_FULL_MS);
+          await heartbeat();
         }
       },
     });
-  }
-
-  resumeIfPaused(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.consumer.resume(this.topics.map((topic) => ({ topic })));
   }
 
   /** Moves partitions (must be assigned) to new offsets; kafkajs drops batches fetched before. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { binaryCodec } from '../../src/codecs/binary.ts';
 import { codecFor } from '../../src/codecs/index.ts';
@@ -194,4 +195,18 @@ describe('codecFor', () => {
     assert.equal(codecFor('jsonschema'), undefined);
     assert.equal(codecFor('protobuf'), undefined);
   });
+});
+
+test('binary: one character outside the alphabet anywhere in any value is refused', () => {
+  const codec = binaryCodec;
+  const intruders = [' ', '\n', '-', '_', '.', '*', 'é', '=', '\u0000'];
+  for (let length = 0; length < 40; length++) {
+    const valid = randomBytes(length).toString('base64');
+    for (const intruder of intruders) {
+      for (let at = 0; at < valid.replace(/=+$/, '').length; at += 3) {
+        const bad = valid.slice(0, at) + intruder + valid.slice(at);
+        assert.throws(() => codec.encode(bad), (e: { errorCode?: number }) => e.errorCode === 400, JSON.stringify(bad));
+      }
+    }
+  }
 });

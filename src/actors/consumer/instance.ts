@@ -264,7 +264,6 @@ export class ConsumerInstance {
         if (remaining <= 0) break;
         await this.poll(remaining);
       }
-      this.group?.resumeIfPaused();
       const delivered = [...next.values()];
       let settled = false;
       const settle = (ok: boolean) => {
@@ -319,6 +318,7 @@ export class ConsumerInstance {
       fromBeginning: config.autoOffsetReset === 'earliest',
       onRecords: (records) => this.buffer.push(records),
       isFull: () => this.buffer.full,
+      waitForRoom: (ms) => this.buffer.waitForRoom(ms),
       onJoin: (memberId, partitions) => this.joined(memberId, partitions),
       onCrash: (error) => this.log.error({ err: error }, 'group consumer crashed'),
     });
@@ -352,8 +352,6 @@ export class ConsumerInstance {
   private async poll(maxWaitMs: number): Promise<void> {
     const { assignment, config } = this.context;
     if (!assignment) {
-      // What this read took may have made room: let the group fetch again before waiting.
-      if (!this.buffer.full) this.group?.resumeIfPaused();
       await this.buffer.waitForRecords(maxWaitMs);
       return;
     }

@@ -14,6 +14,7 @@ export class RecordBuffer {
   /** Next offset expected per partition: records below it were buffered or delivered already. */
   private readonly next = new Map<string, number>();
   private waiters: Array<() => void> = [];
+  private roomWaiters: Array<() => void> = [];
 
   constructor(readonly maxBytes: number) {}
 
@@ -28,6 +29,8 @@ export class RecordBuffer {
   get full(): boolean {
     return this.size >= this.maxBytes;
   }
+
+
 
   /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
   push(records: FetchedRecord[]): void {
@@ -64,6 +67,7 @@ export class RecordBuffer {
     if (kept.length !== this.records.length) {
       this.records = kept;
       this.size = kept.reduce((n, r) => n + recordSize(r), 0);
+      if (!this.full) this.wakeRoom();
     }
   }
 
@@ -72,6 +76,7 @@ export class RecordBuffer {
     this.head = 0;
     this.size = 0;
     this.next.clear();
+    this.wakeRoom();
   }
 
   peek(index: number): FetchedRecord | undefined {
@@ -82,6 +87,7 @@ export class RecordBuffer {
   shift(count: number): void {
     for (let i = 0; i < count && this.head < this.records.length; i++) this.size -= recordSize(this.records[this.head++]!);
     if (this.head > 1024 && this.head * 2 > this.records.length) this.compact();
+    if (!this.full) this.wakeRoom();
   }
 
   /** Resolves when records arrive or after `ms`. */
@@ -96,6 +102,24 @@ export class RecordBuffer {
       const timer = setTimeout(done, ms);
       this.waiters.push(done);
     });
+  }
+
+  /** Resolves when records are taken out (room may have appeared) or after `ms`. */
+  waitForRoom(ms: number): Promise<void> {
+    if (!this.full || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.roomWaiters = this.roomWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.roomWaiters.push(done);
+    });
+  }
+
+  private wakeRoom(): void {
+    for (const waiter of [...this.roomWaiters]) waiter();
   }
 
   private wake(): void {
