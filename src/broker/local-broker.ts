@@ -110,7 +110,8 @@ export class LocalBroker {
     const clusterId = randomBytes(16).toString('base64url');
     await execFileAsync(
       javaBinary(),
-      [...jvmArgs(this), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', this.propertiesFile, '--ignore-formatted'],
+      // `=` form: a base64url id may start with '-', which would read as an option.
+      [...jvmArgs(this), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', this.propertiesFile, '--ignore-formatted'],
       { maxBuffer: 16 * 1024 * 1024 },
     );
   }
