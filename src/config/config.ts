@@ -192,7 +192,12 @@ const SETTINGS = {
   schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'Schema registry base URL; unset or empty = schema formats disabled.'),
   journalPath: setting('journal.path', path, 'data/journal.db', 'SQLite journal that lets consumer instances survive restarts.'),
   producerPoolSize: setting('producer.pool.size', integer(1, 64), '4', 'Number of producer slots.'),
-  producerLingerMs: setting('producer.linger.ms', integer(0, 10_000), '5', 'How long a slot gathers records from concurrent requests into one batch (ms).'),
+  producerLingerMs: setting(
+    'producer.linger.ms',
+    integer(0, 10_000),
+    '0',
+    'How long an idle slot waits to gather records from concurrent requests into one batch (ms); under load batches form anyway while a send is in flight.',
+  ),
   producerMaxBlockMs: setting(
     'producer.max.block.ms',
     integer(0),

@@ -76,7 +76,7 @@ describe('loadConfig defaults', () => {
     assert.equal(config.schemaRegistryUrl, null);
     assert.equal(config.journalPath, 'data/journal.db');
     assert.equal(config.producerPoolSize, 4);
-    assert.equal(config.producerLingerMs, 5);
+    assert.equal(config.producerLingerMs, 0);
     assert.equal(config.producerMaxBlockMs, 60000);
     assert.equal(config.requestBodyMaxBytes, 67108864);
     assert.equal(config.shutdownTimeoutMs, 30000);
