@@ -188,8 +188,6 @@ export interface ConsumerOptions {
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
   autoCommit?: boolean;
   autoCommitInterval?: number;
-  /** Records the proxy buffers per poll. */
-  maxPollRecords?: number;
 }
 
 export interface AdminOptions {
@@ -432,7 +430,6 @@ export const CONSUMER_OPTIONS: PassThroughGroup<ConsumerOptions, ConsumerOptions
     consumerField('auto.offset.reset', 'autoOffsetReset', oneOf(['earliest', 'latest', 'none']), '(proxy) Where a new instance without a committed offset starts.'),
     consumerField('enable.auto.commit', 'autoCommit', bool, '(proxy) Default auto-commit of new instances.'),
     consumerField('auto.commit.interval.ms', 'autoCommitInterval', integer(0), '(proxy) How often offsets are auto-committed (ms).'),
-    consumerField('max.poll.records', 'maxPollRecords', integer(1), '(proxy) Records an instance buffers from one poll.'),
   ],
   draft: () => ({}),
   finish(options) {

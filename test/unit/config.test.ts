@@ -597,7 +597,6 @@ describe('consumer.* pass-through', () => {
       'consumer.auto.offset.reset': 'earliest',
       'consumer.enable.auto.commit': 'false',
       'consumer.auto.commit.interval.ms': '5000',
-      'consumer.max.poll.records': '30',
     });
     assert.deepEqual(consumer, {
       sessionTimeout: 45000,
@@ -615,7 +614,6 @@ describe('consumer.* pass-through', () => {
       autoOffsetReset: 'earliest',
       autoCommit: false,
       autoCommitInterval: 5000,
-      maxPollRecords: 30,
     });
     assert.equal(fromKeys({ 'consumer.isolation.level': 'read_uncommitted' }).consumer.readUncommitted, true);
   });
@@ -629,7 +627,7 @@ describe('consumer.* pass-through', () => {
   it('rejects invalid enums and ranges', () => {
     assertProblem(() => fromKeys({ 'consumer.auto.offset.reset': 'smallest' }), /expected one of earliest, latest, none/);
     assertProblem(() => fromKeys({ 'consumer.isolation.level': 'serializable' }), /expected one of read_committed, read_uncommitted/);
-    assertProblem(() => fromKeys({ 'consumer.max.poll.records': '0' }), /^consumer\.max\.poll\.records = "0".*expected an integer >= 1/);
+    assertProblem(() => fromKeys({ 'consumer.max.poll.records': '30' }), /consumer\.max\.poll\.records/);
   });
 
   it('needs the heartbeat below the session timeout', () => {
