@@ -187,9 +187,9 @@ const SETTINGS = {
   consumerRequestTimeoutMs: setting('consumer.request.timeout.ms', integer(0), '1000', 'Longest a consumer records read waits (ms).'),
   consumerRequestMaxBytes: setting('consumer.request.max.bytes', integer(1), '67108864', 'Most key+value bytes in one records response.'),
   consumerInstanceTimeoutMs: setting('consumer.instance.timeout.ms', integer(1), '300000', 'Idle time before a consumer instance is deleted (ms).'),
-  consumerIteratorBackoffMs: setting('consumer.iterator.backoff.ms', integer(0), '50', 'Pause between polls within one records read (ms).'),
+  consumerIteratorBackoffMs: setting('consumer.iterator.backoff.ms', integer(0), '50', "Accepted for compatibility with Confluent's settings; unused, as reads wake as soon as records arrive."),
   fetchMinBytes: setting('fetch.min.bytes', integer(-1, 10_000_000), '-1', 'Bytes a records read gathers before answering early; -1 = off.'),
-  schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'Schema registry base URL; unset or empty = schema formats disabled.'),
+  schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'Schema registry base URL. Accepted now; the avro, jsonschema and protobuf formats are not served yet.'),
   journalPath: setting('journal.path', path, 'data/journal.db', 'SQLite journal that lets consumer instances survive restarts.'),
   producerPoolSize: setting('producer.pool.size', integer(1, 64), '4', 'Number of producer slots.'),
   producerLingerMs: setting(
