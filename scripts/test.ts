@@ -1,5 +1,6 @@
 /**
- * `npm test`: starts one local Kafka broker for the whole suite (free ports, temporary
+ * `npm test`: makes sure Kafka's jars and Chromium (for the inspector's browser test) are there,
+ * starts one local Kafka broker for the whole suite (free ports, temporary
  * directory, topic auto-creation off so missing-topic behaviour is testable), runs every test
  * file with Node's test runner against it, then stops the broker and removes the directory.
  * Tests that need to stop or restart a broker start their own.
@@ -9,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalBroker } from '../src/broker/local-broker.ts';
+import { ensureChromium } from './ensure-chromium.ts';
 import { fetchKafka } from './kafka/fetch.ts';
 
 // Node 20's runner does not expand globs, so the files are listed here: unit tests first.
@@ -23,6 +25,7 @@ function testFiles(dir: string): string[] {
 }
 
 fetchKafka();
+ensureChromium();
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));
 const started = Date.now();
 const broker = await LocalBroker.start({ dir, autoCreateTopics: false, properties: { 'num.partitions': '3' } });

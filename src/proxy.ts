@@ -3,8 +3,6 @@
  * listeners, and takes it apart again in the reverse order. main.ts adds the command line, the
  * embedded broker and signals; tests and benchmarks call startProxy directly.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ProducerPool } from './actors/producer/pool.ts';
 import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
@@ -13,6 +11,11 @@ import { PartitionFetcher } from './kafka/partition-fetcher.ts';
 import type { Config } from './config/config.ts';
 import { toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
+import { HttpListeners } from './http/listeners.ts';
+import { createManagementApp } from './http/management/app.ts';
+import { Inspector } from './inspector/inspector.ts';
+import { createReadinessProbe } from './observability/readiness.ts';
+import { ProxyMetrics } from './observability/metrics.ts';
 import { Journal } from './journal/journal.ts';
 import { createKafka } from './kafka/client.ts';
 import { ClusterMetadata } from './kafka/cluster-metadata.ts';
@@ -21,6 +24,7 @@ import { RecordProducer } from './kafka/record-producer.ts';
 import { TopicPartitions } from './kafka/topic-partitions.ts';
 
 const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
+const READINESS_TIMEOUT_MS = 2_000;
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
 /** Kafka's fetch.max.wait.ms default; kafkajs's own is 5 s. */
@@ -31,6 +35,8 @@ const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 export interface RunningProxy {
   /** One `http://host:port` per listener, with the port actually bound. */
   readonly urls: string[];
+  /** The management listener's URLs (inspector, metrics, health); empty when it is off. */
+  readonly managementUrls: string[];
   readonly journal: Journal;
   readonly pool: ProducerPool;
   readonly consumers: ConsumerSupervisor;
@@ -41,7 +47,8 @@ export interface RunningProxy {
 export async function startProxy(config: Config, logger: Logger): Promise<RunningProxy> {
   if (!config.bootstrapServers) throw new Error('bootstrap.servers is required to start the proxy');
   await registerCompressionCodecs();
-  const journal = Journal.open(config.journalPath);
+  const metrics = new ProxyMetrics({ collectProcessMetrics: true });
+  const journal = Journal.open(config.journalPath, { onAppend: (seconds) => metrics.observeJournalAppend(seconds) });
   const kafka = createKafka(toKafkaConfig(config.client, config.bootstrapServers), logger);
   const adminKafka = config.admin.requestTimeout
     ? createKafka(toKafkaConfig(config.client, config.bootstrapServers, { requestTimeout: config.admin.requestTimeout }), logger)
@@ -62,6 +69,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     partitions,
     journal,
     logger,
+    metrics,
   });
   pool.start();
 
@@ -85,14 +93,24 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
       },
       logger,
+      metrics,
     },
     config.id,
   );
   const recovered = consumers.recover();
   if (recovered > 0) logger.info({ recovered }, 'consumer instances resumed from the journal');
   consumers.startExpiry();
+  metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
+  metrics.trackStates('consumer_instances', () => countBy(consumers.list().map((instance) => instance.state)));
 
+  const readiness = createReadinessProbe({
+    brokerReachable: () => metadata.brokerIds(),
+    journalWritable: () => journal.writable(),
+    timeoutMs: READINESS_TIMEOUT_MS,
+  });
   const app = createApp({
+    readiness,
+    metrics,
     metadata,
     producer: pool,
     consumers,
@@ -106,47 +124,42 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     logger,
     requestBodyMaxBytes: config.requestBodyMaxBytes,
   });
-  const servers: Server[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let closing = false;
-  const handler = app.callback();
-  for (const listener of config.listeners) {
-    const server = createServer((req, res) => {
-      if (closing) res.setHeader('Connection', 'close');
-      const done = new Promise<void>((resolve) => res.once('close', resolve));
-      inFlight.add(done);
-      void done.then(() => inFlight.delete(done));
-      void handler(req, res);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(Number(listener.port || 80), listener.hostname.replace(/^\[|\]$/g, ''), () => resolve());
-    });
-    servers.push(server);
-  }
-  const urls = servers.map((server, i) => {
-    const { port } = server.address() as AddressInfo;
-    return `http://${config.listeners[i]!.hostname}:${port}`;
-  });
-  logger.info({ urls, bootstrapServers: config.bootstrapServers }, 'kafka-rest proxy listening');
+  const api = await HttpListeners.open(app, config.listeners);
+  const management = config.managementListeners.length
+    ? await HttpListeners.open(
+        createManagementApp({
+          inspector: config.inspectorEnable
+            ? new Inspector({ pool, consumers, journal, metadata, fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
+            : null,
+          metrics,
+          openApi: null,
+          readiness,
+          logger,
+        }),
+        config.managementListeners,
+      )
+    : null;
+  const urls = api.urls;
+  logger.info({ urls, management: management?.urls ?? [], bootstrapServers: config.bootstrapServers }, 'kafka-rest proxy listening');
 
   let closed: Promise<void> | null = null;
   const close = () =>
     (closed ??= (async () => {
-      closing = true;
-      // Stop accepting; idle keep-alive connections go now, busy ones once their request is done.
-      const serversClosed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-      for (const server of servers) server.closeIdleConnections();
-      await withTimeout(Promise.all(inFlight), config.shutdownTimeoutMs);
-      for (const server of servers) server.closeAllConnections();
-      await Promise.all(serversClosed);
+      // Stop accepting; requests in flight finish first (live inspector streams never do).
+      await Promise.all([api.close(config.shutdownTimeoutMs), management?.close(0)]);
       await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
       await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
       journal.close();
       logger.info('kafka-rest proxy stopped');
     })());
 
-  return { urls, journal, pool, consumers, close };
+  return { urls, managementUrls: management?.urls ?? [], journal, pool, consumers, close };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   accept,
+  bool,
   ADMIN_OPTIONS,
   CLIENT_OPTIONS,
   COMPRESSION_TYPES,
@@ -56,6 +57,9 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly embeddedBrokerDir: string;
+  /** Where the inspector, metrics, OpenAPI and health checks are served; empty = nowhere. */
+  readonly managementListeners: URL[];
+  readonly inspectorEnable: boolean;
   readonly client: KafkaClientOptions;
   readonly producer: ProducerOptions;
   readonly consumer: ConsumerOptions;
@@ -214,6 +218,13 @@ const SETTINGS = {
   shutdownTimeoutMs: setting('shutdown.timeout.ms', integer(0), '30000', 'Budget for a graceful shutdown (ms).'),
   logLevel: setting('log.level', oneOf(LOG_LEVELS), 'info', 'Log level.'),
   embeddedBrokerDir: setting('embedded.broker.dir', path, 'data/kafka', 'Data folder of the embedded broker.'),
+  managementListeners: setting(
+    'management.listeners',
+    urlList(['http'], false),
+    'http://127.0.0.1:8083',
+    'Where the actor inspector, /metrics, /openapi.json and health checks are served; loopback only by default, empty = off.',
+  ),
+  inspectorEnable: setting('inspector.enable', bool, 'true', 'Serve the actor inspector on the management listener.'),
 };
 
 const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);
@@ -374,6 +385,8 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     shutdownTimeoutMs: value(SETTINGS.shutdownTimeoutMs),
     logLevel: value(SETTINGS.logLevel),
     embeddedBrokerDir: value(SETTINGS.embeddedBrokerDir),
+    managementListeners: value(SETTINGS.managementListeners),
+    inspectorEnable: value(SETTINGS.inspectorEnable),
     client,
     producer,
     consumer,

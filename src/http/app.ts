@@ -17,12 +17,17 @@ import { registerSimpleConsumerRoute } from './v2/messages.ts';
 import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
 import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { Errors } from '../errors.ts';
+import type { ReadinessProbe } from '../observability/readiness.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
+import { registerHealthRoutes } from './health.ts';
 
 export interface RequestBody {
   read(ctx: Context): Promise<unknown>;
 }
 
 export interface AppServices {
+  readiness: ReadinessProbe;
+  metrics: ProxyMetrics;
   metadata: ClusterMetadata;
   producer: Producer;
   consumers: ConsumerSupervisor;
@@ -42,8 +47,14 @@ export function createApp(services: AppServices): Koa {
   const body: RequestBody = { read: (ctx) => readJsonBody(ctx.req, services.requestBodyMaxBytes) };
   const router = new Router();
   registerMetadataRoutes(router, services.metadata, body);
+  registerHealthRoutes(router, services.readiness);
   registerProduceRoutes(router, services.producer, body);
-  registerSimpleConsumerRoute(router, { metadata: services.metadata, fetcher: services.fetcher, ...services.simpleConsumer });
+  registerSimpleConsumerRoute(router, {
+    metadata: services.metadata,
+    fetcher: services.fetcher,
+    metrics: services.metrics,
+    ...services.simpleConsumer,
+  });
   registerConsumerRoutes(router, {
     supervisor: services.consumers,
     body,
@@ -53,6 +64,7 @@ export function createApp(services: AppServices): Koa {
   });
 
   app.use(requestLog(services.logger));
+  app.use(services.metrics.httpMiddleware()); // outside the error handler: it sees the final status
   app.use(errorHandler);
   app.use(router.routes());
   app.use(

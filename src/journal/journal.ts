@@ -22,6 +22,8 @@ export interface JournalQuery {
   actorType?: string;
   afterSeq?: number;
   limit?: number;
+  /** With limit: the last `limit` entries (still returned oldest first). */
+  newest?: boolean;
 }
 
 interface Row {
@@ -35,12 +37,20 @@ interface Row {
 
 type Listener = (entry: JournalEntry) => void;
 
+export interface JournalOptions {
+  /** Told how long each append took (serialisation and the SQLite insert), in seconds. */
+  onAppend?: (seconds: number) => void;
+}
+
 export class Journal {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string, string, string, number]>;
   private readonly listeners = new Set<Listener>();
+  /** Settable after opening too: told each append's duration in seconds (metrics). */
+  onAppend: ((seconds: number) => void) | undefined;
 
-  private constructor(readonly path: string) {
+  private constructor(readonly path: string, options: JournalOptions = {}) {
+    this.onAppend = options.onAppend;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -58,13 +68,15 @@ export class Journal {
     );
   }
 
-  static open(path: string): Journal {
-    return new Journal(path);
+  static open(path: string, options?: JournalOptions): Journal {
+    return new Journal(path, options);
   }
 
   append<P>(actorId: string, actorType: string, type: string, payload: P): JournalEntry<P> {
+    const started = process.hrtime.bigint();
     const at = Date.now();
     const { lastInsertRowid } = this.insert.run(actorId, actorType, type, JSON.stringify(payload ?? null), at);
+    this.onAppend?.(Number(process.hrtime.bigint() - started) / 1e9);
     const entry: JournalEntry<P> = { seq: Number(lastInsertRowid), actorId, actorType, type, payload, at };
     // The entry is stored; a failing listener must neither undo that nor starve the others.
     for (const listener of this.listeners) {
@@ -83,11 +95,13 @@ export class Journal {
     if (query.actorId !== undefined) (where.push('actor_id = ?'), params.push(query.actorId));
     if (query.actorType !== undefined) (where.push('actor_type = ?'), params.push(query.actorType));
     if (query.afterSeq !== undefined) (where.push('seq > ?'), params.push(query.afterSeq));
-    const sql = `SELECT * FROM journal_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq${
+    const order = query.newest ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM journal_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order}${
       query.limit !== undefined ? ' LIMIT ?' : ''
     }`;
     if (query.limit !== undefined) params.push(query.limit);
-    return (this.db.prepare(sql).all(...params) as Row[]).map(toEntry);
+    const rows = (this.db.prepare(sql).all(...params) as Row[]).map(toEntry);
+    return query.newest ? rows.reverse() : rows;
   }
 
   /** Ids of the actors of a type that have events or a snapshot, oldest first. */

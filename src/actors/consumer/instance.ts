@@ -17,6 +17,7 @@ import type { Journal } from '../../journal/journal.ts';
 import type { GroupConsumer, GroupConsumerOptions, GroupSubscription } from '../../kafka/group-consumer.ts';
 import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
 import { describeKafkaError } from '../../kafka/kafka-error.ts';
+import type { ProxyMetrics } from '../../observability/metrics.ts';
 import { parseTpKey, tpKey, type TopicPartition, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { RecordBuffer, recordSize } from './record-buffer.ts';
 import {
@@ -48,6 +49,7 @@ export interface ConsumerDeps {
   createGroupConsumer: (options: Omit<GroupConsumerOptions, 'config'>) => GroupConsumer;
   settings: ConsumerSettings;
   logger: Logger;
+  metrics?: Pick<ProxyMetrics, 'recordConsumed'>;
 }
 
 /** A record in a v2 records response. */
@@ -103,6 +105,11 @@ export class ConsumerInstance {
 
   get state(): SessionState {
     return sessionState(this.actor.getSnapshot().value);
+  }
+
+  /** The partitions this instance reads now, without touching it (for inspection). */
+  get currentAssignment(): TopicPartition[] {
+    return this.context.assignment ?? this.group?.assignment() ?? [];
   }
 
   get idle(): boolean {
@@ -235,6 +242,7 @@ export class ConsumerInstance {
       const deadline = Date.now() + wait;
       const taken: RestRecord[] = [];
       const next = new Map<string, TopicPartitionOffset>();
+      const perTopic = new Map<string, { records: number; bytes: number }>();
       let bytes = 0;
       for (;;) {
         let full = false;
@@ -257,6 +265,10 @@ export class ConsumerInstance {
           this.buffer.shift(1);
           taken.push(rest);
           bytes += size;
+          const topicTotal = perTopic.get(record.topic) ?? { records: 0, bytes: 0 };
+          topicTotal.records += 1;
+          topicTotal.bytes += size;
+          perTopic.set(record.topic, topicTotal);
           next.set(tpKey(record), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
         }
         if (full || (minBytes >= 0 && bytes > minBytes)) break;
@@ -269,7 +281,7 @@ export class ConsumerInstance {
       const settle = (ok: boolean) => {
         if (settled) return;
         settled = true;
-        if (ok) this.delivered(delivered);
+        if (ok) this.delivered(delivered, perTopic);
         else this.rewind(delivered);
         hold.release();
       };
@@ -392,7 +404,8 @@ export class ConsumerInstance {
     }
   }
 
-  private delivered(offsets: TopicPartitionOffset[]): void {
+  private delivered(offsets: TopicPartitionOffset[], perTopic: Map<string, { records: number; bytes: number }>): void {
+    for (const [topic, { records, bytes }] of perTopic) this.deps.metrics?.recordConsumed(topic, records, bytes);
     if (offsets.length === 0 || this.state === 'deleted' || this.state === 'expired') return;
     // A rebalance during the read may have taken partitions away: their positions are not ours.
     const owned = new Set((this.context.assignment ?? this.group?.assignment() ?? []).map(tpKey));

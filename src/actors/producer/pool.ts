@@ -13,6 +13,7 @@ import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.
 import { TopicNotPresentError } from '../../kafka/topic-partitions.ts';
 import { ProducerSlot, type SlotOptions, type SlotProducer } from './slot.ts';
 import type { Journal } from '../../journal/journal.ts';
+import type { ProxyMetrics } from '../../observability/metrics.ts';
 
 export interface ProduceRecord {
   key: Buffer | null;
@@ -43,6 +44,7 @@ export interface ProducerPoolOptions {
   journal: Journal;
   logger: Logger;
   backoffMs?: SlotOptions['backoffMs'];
+  metrics?: Pick<ProxyMetrics, 'recordProduced' | 'recordProduceErrors'>;
 }
 
 /** Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped at 10 s. */
@@ -88,7 +90,7 @@ export class ProducerPool {
     try {
       count = await this.options.partitions.count(topic);
     } catch (error) {
-      return records.map(() => failed(error));
+      return this.counted(topic, records, records.map(() => failed(error)));
     }
     const results: Array<PartitionOffset | null> = records.map(() => null);
     const outgoing: OutgoingRecord[] = [];
@@ -121,7 +123,26 @@ export class ProducerPool {
             : { partition: record.partition, offset: outcome.offset, error_code: null, error: null };
       });
     }
-    return results as PartitionOffset[];
+    return this.counted(topic, records, results as PartitionOffset[]);
+  }
+
+  /** Reports a request's acknowledged records and bytes, and its failures per error code, to the metrics. */
+  private counted(topic: string, records: ProduceRecord[], results: PartitionOffset[]): PartitionOffset[] {
+    const metrics = this.options.metrics;
+    if (!metrics) return results;
+    let ok = 0;
+    let bytes = 0;
+    const failures = new Map<number, number>();
+    results.forEach(({ error_code }, i) => {
+      if (error_code !== null) failures.set(error_code, (failures.get(error_code) ?? 0) + 1);
+      else {
+        ok += 1;
+        bytes += (records[i]!.key?.length ?? 0) + (records[i]!.value?.length ?? 0);
+      }
+    });
+    if (ok > 0) metrics.recordProduced(topic, ok, bytes);
+    for (const [code, count] of failures) metrics.recordProduceErrors(code, count);
+    return results;
   }
 
   /**

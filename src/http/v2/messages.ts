@@ -14,6 +14,8 @@ import type { FetchedRecord } from '../../kafka/topic-partition.ts';
 import { produces } from '../content.ts';
 import { MediaType } from '../media-types.ts';
 import { partitionParam } from './params.ts';
+import type { ProxyMetrics } from '../../observability/metrics.ts';
+import { recordSize } from '../../actors/consumer/record-buffer.ts';
 
 const MAX_COUNT = 10_000;
 
@@ -29,6 +31,7 @@ export interface SimpleConsumerOptions {
   /** How long a read waits for `count` records to exist. */
   waitMs: number;
   maxBytes: number;
+  metrics?: Pick<ProxyMetrics, 'recordConsumed'>;
 }
 
 export function registerSimpleConsumerRoute(router: Router, options: SimpleConsumerOptions): void {
@@ -71,6 +74,7 @@ export function registerSimpleConsumerRoute(router: Router, options: SimpleConsu
       }
     }
     const codec = codecFor(format)!;
+    if (records.length > 0) options.metrics?.recordConsumed(topic, records.length, records.reduce((n, r) => n + recordSize(r), 0));
     ctx.body = records.map((r) => ({ key: codec.decode(r.key), value: codec.decode(r.value), partition: r.partition, offset: r.offset }));
   });
 }
