@@ -6,6 +6,7 @@
 import type { Admin, Kafka } from './client.ts';
 import { ConfigResourceTypes } from './client.ts';
 import { describeKafkaError } from './kafka-error.ts';
+import { LazyConnection } from './lazy-connection.ts';
 import { ErrorCode } from '../errors.ts';
 
 export interface ReplicaInfo {
@@ -35,10 +36,11 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '_
 
 export class ClusterMetadata {
   private readonly admin: Admin;
-  private connected: Promise<void> | null = null;
+  private readonly connection: LazyConnection;
 
   constructor(kafka: Kafka) {
     this.admin = kafka.admin();
+    this.connection = new LazyConnection(() => this.admin.connect(), () => this.admin.disconnect());
   }
 
   async brokerIds(): Promise<number[]> {
@@ -97,17 +99,12 @@ export class ClusterMetadata {
     return found ? { beginning_offset: Number(found.low), end_offset: Number(found.high) } : null;
   }
 
-  async close(): Promise<void> {
-    if (this.connected) await this.admin.disconnect();
-    this.connected = null;
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
   private async ready(): Promise<Admin> {
-    this.connected ??= this.admin.connect().catch((error: unknown) => {
-      this.connected = null;
-      throw error;
-    });
-    await this.connected;
+    await this.connection.ready();
     return this.admin;
   }
 }

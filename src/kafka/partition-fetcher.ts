@@ -6,6 +6,7 @@
 import type { Admin, InternalCluster, Kafka } from './client.ts';
 import { createInternalCluster } from './client.ts';
 import { rootCause } from './kafka-error.ts';
+import { LazyConnection } from './lazy-connection.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export interface FetchOptions {
@@ -23,11 +24,15 @@ export interface OffsetOutOfRange {
 export class PartitionFetcher {
   private readonly cluster: InternalCluster;
   private readonly admin: Admin;
-  private connected: Promise<void> | null = null;
+  private readonly connection: LazyConnection;
 
   constructor(kafka: Kafka) {
     this.cluster = createInternalCluster(kafka);
     this.admin = kafka.admin();
+    this.connection = new LazyConnection(
+      () => Promise.all([this.cluster.connect(), this.admin.connect()]),
+      () => Promise.all([this.cluster.disconnect(), this.admin.disconnect()]),
+    );
   }
 
   /**
@@ -174,21 +179,12 @@ export class PartitionFetcher {
     return result;
   }
 
-  async close(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = null;
-    await Promise.all([this.cluster.disconnect(), this.admin.disconnect()]).catch(() => undefined);
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
-  private async ready(): Promise<void> {
-    this.connected ??= Promise.all([this.cluster.connect(), this.admin.connect()]).then(
-      () => undefined,
-      (error: unknown) => {
-        this.connected = null;
-        throw error;
-      },
-    );
-    await this.connected;
+  private ready(): Promise<void> {
+    return this.connection.ready();
   }
 }
 

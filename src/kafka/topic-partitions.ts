@@ -9,6 +9,7 @@
 import type { Admin, Kafka } from './client.ts';
 import { ConfigResourceTypes } from './client.ts';
 import { describeKafkaError } from './kafka-error.ts';
+import { LazyConnection } from './lazy-connection.ts';
 
 export class TopicNotPresentError extends Error {
   constructor(topic: string, waitedMs: number) {
@@ -28,7 +29,7 @@ const RETRY_INTERVAL_MS = 200;
 
 export class TopicPartitions {
   private readonly admin: Admin;
-  private connected: Promise<void> | null = null;
+  private readonly connection: LazyConnection;
   private readonly cache = new Map<string, { count: number; expires: number }>();
   private readonly pending = new Map<string, Promise<number>>();
   private brokerAutoCreate: { allowed: boolean; expires: number } | null = null;
@@ -38,6 +39,7 @@ export class TopicPartitions {
     private readonly options: TopicPartitionsOptions,
   ) {
     this.admin = kafka.admin({ retry: { retries: 0 } });
+    this.connection = new LazyConnection(() => this.admin.connect(), () => this.admin.disconnect());
   }
 
   /** Resolves the topic's partition count, or rejects with TopicNotPresentError / a Kafka error. */
@@ -52,9 +54,8 @@ export class TopicPartitions {
     return lookup;
   }
 
-  async close(): Promise<void> {
-    if (this.connected) await this.admin.disconnect().catch(() => undefined);
-    this.connected = null;
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
   private async lookup(topic: string): Promise<number> {
@@ -62,7 +63,7 @@ export class TopicPartitions {
     let createTried = false;
     for (;;) {
       try {
-        await this.ready();
+        await this.connection.ready();
         const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
         const partitions = topics[0]?.partitions ?? [];
         if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) {
@@ -112,11 +113,4 @@ export class TopicPartitions {
     return allowed;
   }
 
-  private async ready(): Promise<void> {
-    this.connected ??= this.admin.connect().catch((error: unknown) => {
-      this.connected = null;
-      throw error;
-    });
-    await this.connected;
-  }
 }
