@@ -16,6 +16,7 @@ import { createManagementApp } from './http/management/app.ts';
 import { Inspector } from './inspector/inspector.ts';
 import { createReadinessProbe } from './observability/readiness.ts';
 import { ProxyMetrics } from './observability/metrics.ts';
+import { openApiDocument } from './http/openapi.ts';
 import { Journal } from './journal/journal.ts';
 import { createKafka } from './kafka/client.ts';
 import { ClusterMetadata } from './kafka/cluster-metadata.ts';
@@ -132,7 +133,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
             ? new Inspector({ pool, consumers, journal, metadata, fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
             : null,
           metrics,
-          openApi: null,
+          openApi: openApiDocument,
           readiness,
           logger,
         }),
