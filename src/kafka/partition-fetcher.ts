@@ -131,17 +131,21 @@ export class PartitionFetcher {
     });
   }
 
-  /** Last committed offsets of a group; partitions without one are left out. */
+  /** Last committed offsets of a group; partitions without one (or of unknown topics) are left out. */
   async committed(groupId: string, partitions: TopicPartition[]): Promise<Array<TopicPartitionOffset & { metadata: string }>> {
     await this.ready();
-    const topics = [...new Set(partitions.map((p) => p.topic))];
-    const result = await this.admin.fetchOffsets({ groupId, topics });
     const committed: Array<TopicPartitionOffset & { metadata: string }> = [];
-    for (const { topic, partitions: found } of result) {
-      for (const p of found) {
-        if (Number(p.offset) < 0) continue;
-        if (!partitions.some((w) => w.topic === topic && w.partition === p.partition)) continue;
-        committed.push({ topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? '' });
+    for (const topic of new Set(partitions.map((p) => p.topic))) {
+      const result = await this.admin.fetchOffsets({ groupId, topics: [topic] }).catch((error: unknown) => {
+        if ((rootCause(error) as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return [];
+        throw error;
+      });
+      for (const { partitions: found } of result) {
+        for (const p of found) {
+          if (Number(p.offset) < 0) continue;
+          if (!partitions.some((w) => w.topic === topic && w.partition === p.partition)) continue;
+          committed.push({ topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? '' });
+        }
       }
     }
     return committed;

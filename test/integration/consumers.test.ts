@@ -199,6 +199,40 @@ describe('v2 consumers', () => {
     assert.equal(unsubscribed.body.error_code, 40903);
   });
 
+  test('subscribing to a topic that does not exist yet waits for it, as Kafka consumers do', async () => {
+    const topic = uniqueTopic('later');
+    const base = await createConsumer(proxy.url, group(), { 'auto.offset.reset': 'earliest' });
+    assert.equal((await post(`${base}/subscription`, { topics: [topic] })).status, 204);
+    assert.deepEqual((await records(base, 'timeout=300')).body, []);
+    await createTopic(topic, 1);
+    await produceValues(proxy, topic, ['finally']);
+    assert.deepEqual((await readUntil(base, 1, 20_000)).map((r) => text(r.value)), ['finally']);
+  });
+
+  test('a pattern matches whole topic names and never internal topics', async () => {
+    const prefix = uniqueTopic('whole');
+    await createTopic(`${prefix}`, 1);
+    await createTopic(`x${prefix}`, 1);
+    const base = await createConsumer(proxy.url, group(), { 'auto.offset.reset': 'earliest' });
+    await post(`${base}/subscription`, { topic_pattern: `${prefix}|__.*` });
+    await records(base, 'timeout=3000');
+    assert.deepEqual((await call(`${base}/subscription`)).body, { topics: [prefix] });
+  });
+
+  test('assigning a partition or topic that does not exist is 404; committed offsets of unknown topics are left out', async () => {
+    const topic = await createTopic(uniqueTopic('nopart'), 2);
+    const base = await createConsumer(proxy.url, group(), {});
+    const partition = await post(`${base}/assignments`, { partitions: [{ topic, partition: 7 }] });
+    assert.equal(partition.status, 404);
+    assert.equal(partition.body.error_code, 40402);
+    const missing = await post(`${base}/assignments`, { partitions: [{ topic: uniqueTopic('none'), partition: 0 }] });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error_code, 40403);
+    const committed = await call(`${base}/offsets`, { headers: { 'Content-Type': V2 }, body: { partitions: [{ topic: uniqueTopic('none'), partition: 0 }] } });
+    assert.equal(committed.status, 200);
+    assert.deepEqual(committed.body, { offsets: [] });
+  });
+
   test('manual assignment reads without joining the group; subscribe/assign conflicts are 409/40903', async () => {
     const topic = await createTopic(uniqueTopic('assign'), 3);
     await produceValues(proxy, topic, ['p1-a', 'p1-b'], 1);

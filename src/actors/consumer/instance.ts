@@ -32,6 +32,15 @@ import {
 export const CONSUMER_ACTOR_TYPE = 'consumer';
 const SNAPSHOT_EVERY = 50;
 const DELIVERY_HOLD_MS = 30_000;
+const JOIN_RETRY_MS = 1_000;
+// Kafka's own topics: a pattern never matches them (Java's exclude.internal.topics=true).
+const INTERNAL_TOPICS = '__consumer_offsets|__transaction_state|__share_group_state';
+
+/** Java matches a subscription pattern against the whole topic name, never an internal topic. */
+function groupSubscription(subscription: Subscription): GroupSubscription {
+  if ('topics' in subscription) return { topics: subscription.topics };
+  return { pattern: new RegExp(`^(?!(?:${INTERNAL_TOPICS})$)(?:${subscription.pattern})$`) };
+}
 
 export interface ConsumerSettings {
   requestTimeoutMs: number;
@@ -75,6 +84,7 @@ export class ConsumerInstance {
   private readonly codec: EmbeddedCodec;
   private readonly log: Logger;
   private group: GroupConsumer | null = null;
+  private retryJoin: NodeJS.Timeout | null = null;
   private mailbox: Promise<unknown> = Promise.resolve();
   private eventsSinceSnapshot = 0;
   private lastJournaledUse: number;
@@ -171,11 +181,14 @@ export class ConsumerInstance {
       const kept = partitions.filter((tp) => positions[tpKey(tp)] !== undefined && assignment?.some((a) => tpKey(a) === tpKey(tp)));
       const fresh = partitions.filter((tp) => !kept.includes(tp));
       // New partitions start at the group's committed offset, else where auto.offset.reset says.
+      // Kafka's assign() takes anything; here a partition that does not exist is refused up front.
+      const ends = fresh.length ? await this.deps.fetcher.edgeOffsets(fresh, 'end').catch(notFound) : [];
       const committed = fresh.length ? await this.deps.fetcher.committed(group, fresh) : [];
       const uncommitted = fresh.filter((tp) => !committed.some((c) => tpKey(c) === tpKey(tp)));
-      const reset = uncommitted.length
-        ? await this.deps.fetcher.edgeOffsets(uncommitted, config.autoOffsetReset === 'earliest' ? 'beginning' : 'end')
-        : [];
+      const reset =
+        config.autoOffsetReset === 'earliest'
+          ? await this.deps.fetcher.edgeOffsets(uncommitted, 'beginning').catch(notFound)
+          : ends.filter((e) => uncommitted.some((tp) => tpKey(tp) === tpKey(e)));
       const start = [...kept.map((tp) => ({ ...tp, offset: positions[tpKey(tp)]! })), ...committed, ...reset].map(
         ({ topic, partition, offset }) => ({ topic, partition, offset }),
       );
@@ -205,7 +218,7 @@ export class ConsumerInstance {
   seekToEdge(partitions: TopicPartition[], edge: 'beginning' | 'end'): Promise<void> {
     return this.enqueue(async () => {
       this.assertAssigned(partitions);
-      this.applySeek(await this.deps.fetcher.edgeOffsets(partitions, edge));
+      this.applySeek(await this.deps.fetcher.edgeOffsets(partitions, edge).catch(notFound));
     });
   }
 
@@ -321,10 +334,13 @@ export class ConsumerInstance {
     this.actor.stop();
   }
 
+  /**
+   * Joins the group. kafkajs cannot subscribe to a topic that does not exist yet, while Kafka's
+   * consumer simply waits for it: so a subscription to missing topics is accepted and the join is
+   * retried until they exist (reads meanwhile return nothing).
+   */
   private async startGroup(subscription: Subscription): Promise<void> {
     const { group, config } = this.context;
-    const groupSubscription: GroupSubscription =
-      'topics' in subscription ? { topics: subscription.topics } : { pattern: new RegExp(subscription.pattern) };
     const consumer = this.deps.createGroupConsumer({
       groupId: group,
       fromBeginning: config.autoOffsetReset === 'earliest',
@@ -335,7 +351,26 @@ export class ConsumerInstance {
       onCrash: (error) => this.log.error({ err: error }, 'group consumer crashed'),
     });
     this.group = consumer;
-    await consumer.start(groupSubscription);
+    try {
+      await consumer.start(groupSubscription(subscription));
+    } catch (error) {
+      if (describeKafkaError(error).errorCode !== ErrorCode.UnknownTopicOrPartition) {
+        this.group = null;
+        await consumer.stop().catch(() => undefined);
+        throw error;
+      }
+      this.group = null;
+      await consumer.stop().catch(() => undefined);
+      this.log.info({ subscription }, 'subscribed topics do not exist yet; joining once they do');
+      this.retryJoin = setTimeout(() => {
+        this.retryJoin = null;
+        void this.enqueue(async () => {
+          if (this.group || this.context.subscription !== subscription) return;
+          await this.startGroup(subscription);
+        }).catch((e: unknown) => this.log.warn({ err: e }, 'joining the group failed'));
+      }, JOIN_RETRY_MS);
+      this.retryJoin.unref();
+    }
   }
 
   /** A (re)join: partitions that stayed ours continue from the delivered position; others start fresh. */
@@ -356,6 +391,8 @@ export class ConsumerInstance {
   }
 
   private async stopGroup(): Promise<void> {
+    if (this.retryJoin) clearTimeout(this.retryJoin);
+    this.retryJoin = null;
     const group = this.group;
     this.group = null;
     if (group) await group.stop().catch((e: unknown) => this.log.warn({ err: e }, 'leaving the group failed'));
@@ -499,6 +536,13 @@ export class ConsumerInstance {
       .finally(() => this.busy--);
     return result;
   }
+}
+
+/** A partition or topic that does not exist: 404/40402, or 40403 for a topic, as Kafka would say. */
+function notFound(error: unknown): never {
+  if ((error as { partitionMissing?: boolean }).partitionMissing) throw Errors.partitionNotFound();
+  const failure = describeKafkaError(error);
+  throw new RestError(failure.errorCode, failure.message, failure.status);
 }
 
 /** Keeps the mailbox closed after a job returns, until released (or a safety timeout). */

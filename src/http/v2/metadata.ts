@@ -9,6 +9,7 @@ import { consumes, produces } from '../content.ts';
 import { MediaType, V2_RESPONSE } from '../media-types.ts';
 import { partitionParam } from './params.ts';
 import type { RequestBody } from '../app.ts';
+import { NO_BODY } from '../body.ts';
 
 export function registerMetadataRoutes(router: Router, metadata: ClusterMetadata, body: RequestBody): void {
   const v2 = produces(V2_RESPONSE);
@@ -18,7 +19,10 @@ export function registerMetadataRoutes(router: Router, metadata: ClusterMetadata
   });
 
   router.post('/', consumes([MediaType.V2]), v2, async (ctx) => {
-    await body.read(ctx);
+    const payload = await body.read(ctx);
+    if (payload !== NO_BODY && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) {
+      throw Errors.badRequest('The request body must be a JSON object.');
+    }
     ctx.body = {};
   });
 
