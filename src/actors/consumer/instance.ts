@@ -19,6 +19,7 @@ import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
 import { describeKafkaError } from '../../kafka/kafka-error.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
 import { parseTpKey, tpKey, type TopicPartition, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
+import { Mailbox } from './mailbox.ts';
 import { RecordBuffer, recordSize } from './record-buffer.ts';
 import {
   consumerSessionMachine,
@@ -85,12 +86,13 @@ export class ConsumerInstance {
   private readonly log: Logger;
   private group: GroupConsumer | null = null;
   private retryJoin: NodeJS.Timeout | null = null;
-  private mailbox: Promise<unknown> = Promise.resolve();
+  private readonly mailbox = new Mailbox(() =>
+    this.state === 'deleted' || this.state === 'expired' ? Errors.consumerInstanceNotFound() : null,
+  );
   private eventsSinceSnapshot = 0;
   private lastJournaledUse: number;
   private lastCommitted = new Map<string, number>();
   private autoCommitTimer: NodeJS.Timeout | null = null;
-  private busy = 0;
 
   constructor(
     readonly actorId: string,
@@ -123,12 +125,12 @@ export class ConsumerInstance {
   }
 
   get idle(): boolean {
-    return this.busy === 0;
+    return this.mailbox.idle;
   }
 
   /** Brings the Kafka side in line with the session: rejoin the group or resume the assignment. */
   start(): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       const { subscription, assignment, positions, memberId, group } = this.context;
       if (subscription) {
         // A member left behind by a crashed run would hold the rebalance up until its session expires.
@@ -145,7 +147,7 @@ export class ConsumerInstance {
   }
 
   subscribe(subscription: Subscription): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.assertCan({ type: 'Subscribed', subscription, at: Date.now() });
       await this.stopGroup();
       this.buffer.clear();
@@ -155,7 +157,7 @@ export class ConsumerInstance {
   }
 
   unsubscribe(): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       await this.stopGroup();
       this.buffer.clear();
       this.record({ type: 'Unsubscribed', at: Date.now() });
@@ -163,7 +165,7 @@ export class ConsumerInstance {
   }
 
   subscription(): Promise<string[]> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.touch();
       const subscription = this.context.subscription;
       if (!subscription) return [];
@@ -174,7 +176,7 @@ export class ConsumerInstance {
   }
 
   assign(partitions: TopicPartition[]): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       const probe: SessionEvent = { type: 'Assigned', partitions, positions: [], at: Date.now() };
       this.assertCan(probe);
       const { positions, assignment, group, config } = this.context;
@@ -200,7 +202,7 @@ export class ConsumerInstance {
 
   /** The current assignment: the manual one, or what the group gave this member. */
   assignments(): Promise<TopicPartition[]> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.touch();
       return this.context.assignment ?? this.group?.assignment() ?? [];
     });
@@ -208,7 +210,7 @@ export class ConsumerInstance {
 
   /** POST positions: explicit offsets and timestamps (resolved to offsets) in one seek. */
   seekPositions(offsets: TopicPartitionOffset[], timestamps: Array<TopicPartition & { timestamp: number }>): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.assertAssigned([...offsets, ...timestamps]);
       const resolved = timestamps.length ? await this.deps.fetcher.offsetsForTimes(timestamps) : [];
       this.applySeek([...offsets, ...resolved]);
@@ -216,7 +218,7 @@ export class ConsumerInstance {
   }
 
   seekToEdge(partitions: TopicPartition[], edge: 'beginning' | 'end'): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.assertAssigned(partitions);
       this.applySeek(await this.deps.fetcher.edgeOffsets(partitions, edge).catch(notFound));
     });
@@ -224,7 +226,7 @@ export class ConsumerInstance {
 
   /** Commits the given offsets (+1, Kafka stores the next offset to read) or, with none, everything delivered. */
   commit(offsets: Array<TopicPartitionOffset & { metadata?: string | null }> | null): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       const toCommit = offsets
         ? offsets.map((o) => ({ ...o, offset: o.offset + 1 }))
         : Object.entries(this.context.positions).map(([key, offset]) => ({ ...parseTpKey(key), offset }));
@@ -234,14 +236,14 @@ export class ConsumerInstance {
   }
 
   committed(partitions: TopicPartition[]): Promise<Array<TopicPartitionOffset & { metadata: string }>> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.touch();
       return this.deps.fetcher.committed(this.context.group, partitions);
     });
   }
 
   read(options: { timeoutMs: number; maxBytes: number }): Promise<ReadResult> {
-    return this.enqueue(async (hold) => {
+    return this.mailbox.post(async (hold) => {
       this.touch();
       const { config, subscription, assignment } = this.context;
       const { settings } = this.deps;
@@ -306,16 +308,16 @@ export class ConsumerInstance {
 
   /** Deletes the instance: commits what was delivered when auto-commit is on, leaves the group. */
   delete(): Promise<void> {
-    return this.enqueue(async () => this.end('Deleted'));
+    return this.mailbox.post(async () => this.end('Deleted'));
   }
 
   expire(): Promise<void> {
-    return this.enqueue(async () => this.end('Expired'));
+    return this.mailbox.post(async () => this.end('Expired'));
   }
 
   /** Proxy shutdown: the session stays alive in the journal, only the Kafka side closes. */
   close(): Promise<void> {
-    return this.enqueue(async () => {
+    return this.mailbox.post(async () => {
       this.disarmAutoCommit();
       await this.autoCommit().catch(() => undefined);
       await this.stopGroup();
@@ -364,7 +366,7 @@ export class ConsumerInstance {
       this.log.info({ subscription }, 'subscribed topics do not exist yet; joining once they do');
       this.retryJoin = setTimeout(() => {
         this.retryJoin = null;
-        void this.enqueue(async () => {
+        void this.mailbox.post(async () => {
           if (this.group || this.context.subscription !== subscription) return;
           await this.startGroup(subscription);
         }).catch((e: unknown) => this.log.warn({ err: e }, 'joining the group failed'));
@@ -489,7 +491,7 @@ export class ConsumerInstance {
     if (!this.context.config.autoCommit || this.autoCommitTimer) return;
     this.autoCommitTimer = setInterval(() => {
       if (!this.idle) return;
-      void this.enqueue(() => this.autoCommit()).catch((e: unknown) => this.log.warn({ err: e }, 'auto-commit failed'));
+      void this.mailbox.post(() => this.autoCommit()).catch((e: unknown) => this.log.warn({ err: e }, 'auto-commit failed'));
     }, this.deps.settings.autoCommitIntervalMs);
     this.autoCommitTimer.unref();
   }
@@ -518,24 +520,6 @@ export class ConsumerInstance {
       this.eventsSinceSnapshot = 0;
     }
   }
-
-  /** Runs work after everything queued before it; `hold` lets a read keep the mailbox until delivery. */
-  private enqueue<T>(work: (hold: Hold) => Promise<T>): Promise<T> {
-    if (this.state === 'deleted' || this.state === 'expired') return Promise.reject(Errors.consumerInstanceNotFound());
-    const hold = new Hold();
-    this.busy++;
-    const result = this.mailbox.then(() => {
-      if (this.state === 'deleted' || this.state === 'expired') throw Errors.consumerInstanceNotFound();
-      return work(hold);
-    });
-    this.mailbox = result
-      .then(
-        () => hold.done,
-        () => undefined,
-      )
-      .finally(() => this.busy--);
-    return result;
-  }
 }
 
 /** A partition or topic that does not exist: 404/40402, or 40403 for a topic, as Kafka would say. */
@@ -544,24 +528,3 @@ function notFound(error: unknown): never {
   const failure = describeKafkaError(error);
   throw new RestError(failure.errorCode, failure.message, failure.status);
 }
-
-/** Keeps the mailbox closed after a job returns, until released (or a safety timeout). */
-class Hold {
-  private release_: () => void = () => undefined;
-  done: Promise<void> = Promise.resolve();
-
-  keep(maxMs: number, onTimeout: () => void): void {
-    this.done = new Promise((resolve) => {
-      const timer = setTimeout(onTimeout, maxMs);
-      this.release_ = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  release(): void {
-    this.release_();
-  }
-}
-
