@@ -36,7 +36,7 @@ const envName = (key: string) => `KAFKA_REST_${key.toUpperCase().replaceAll('.',
 export function spawnProxyChild(settings: Record<string, string>, options: { port: number; label?: string; nodeArgs?: string[] }): ProxyChild {
   const { port, label = 'proxy', nodeArgs = [] } = options;
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { KAFKA_REST_LOG_LEVEL: 'warn', KAFKA_REST_MANAGEMENT_LISTENERS: '', ...process.env };
+  const env: NodeJS.ProcessEnv = { KAFKA_REST_LOG_LEVEL: 'warn', KAFKA_REST_MANAGEMENT_LISTENERS: '', KAFKA_REST_SCHEMA_REGISTRY_LISTENERS: '', ...process.env };
   for (const [key, value] of Object.entries({ ...settings, listeners: url })) env[envName(key)] = value;
 
   const spawnedAt = performance.now();

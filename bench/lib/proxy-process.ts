@@ -28,7 +28,7 @@ export async function startProxyProcess(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // The caller's KAFKA_REST_* variables pass through (tuning such as the pool size); `settings` win.
-  const env: NodeJS.ProcessEnv = { KAFKA_REST_LOG_LEVEL: 'warn', KAFKA_REST_MANAGEMENT_LISTENERS: '', ...process.env };
+  const env: NodeJS.ProcessEnv = { KAFKA_REST_LOG_LEVEL: 'warn', KAFKA_REST_MANAGEMENT_LISTENERS: '', KAFKA_REST_SCHEMA_REGISTRY_LISTENERS: '', ...process.env };
   for (const [key, value] of Object.entries({ ...settings, listeners: url })) {
     env[`KAFKA_REST_${key.toUpperCase().replaceAll('.', '_')}`] = value;
   }

@@ -60,6 +60,10 @@ export interface Config {
   /** Where the inspector, metrics, OpenAPI and health checks are served; empty = nowhere. */
   readonly managementListeners: URL[];
   readonly inspectorEnable: boolean;
+  /** Where the embedded schema registry listens (when schema.registry.url is not set); empty = off. */
+  readonly schemaRegistryListeners: URL[];
+  /** `user:password` for an external registry (Confluent's USER_INFO credentials source). */
+  readonly schemaRegistryBasicAuthUserInfo: string | null;
   readonly client: KafkaClientOptions;
   readonly producer: ProducerOptions;
   readonly consumer: ConsumerOptions;
@@ -145,6 +149,11 @@ const optionalHttpUrl: ValueType<string | null> = {
   },
 };
 
+const userInfo: ValueType<string> = {
+  expected: 'user:password',
+  parse: (raw) => (/^[^:]+:.*$/s.test(raw) ? accept(raw) : reject()),
+};
+
 const path: ValueType<string> = {
   expected: 'a non-empty path',
   parse: (raw) => (raw.trim() === '' ? reject() : accept(raw.trim())),
@@ -193,7 +202,7 @@ const SETTINGS = {
   consumerInstanceTimeoutMs: setting('consumer.instance.timeout.ms', integer(1), '300000', 'Idle time before a consumer instance is deleted (ms).'),
   consumerIteratorBackoffMs: setting('consumer.iterator.backoff.ms', integer(0), '50', "Accepted for compatibility with Confluent's settings; unused, as reads wake as soon as records arrive."),
   fetchMinBytes: setting('fetch.min.bytes', integer(-1, 10_000_000), '-1', 'Bytes a records read gathers before answering early; -1 = off.'),
-  schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'Schema registry base URL. Accepted now; the avro, jsonschema and protobuf formats are not served yet.'),
+  schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'External Confluent-compatible schema registry; unset = the embedded registry.'),
   journalPath: setting('journal.path', path, 'data/journal.db', 'SQLite journal that lets consumer instances survive restarts.'),
   producerPoolSize: setting('producer.pool.size', integer(1, 64), '4', 'Number of producer slots.'),
   producerLingerMs: setting(
@@ -225,6 +234,17 @@ const SETTINGS = {
     'Where the actor inspector, /metrics, /openapi.json and health checks are served; loopback only by default, empty = off.',
   ),
   inspectorEnable: setting('inspector.enable', bool, 'true', 'Serve the actor inspector on the management listener.'),
+  schemaRegistryListeners: setting(
+    'schema.registry.listeners',
+    urlList(['http'], false),
+    'http://0.0.0.0:8081',
+    'Where the embedded schema registry serves the Confluent Schema Registry API, when schema.registry.url is not set; empty = off.',
+  ),
+  schemaRegistryBasicAuthUserInfo: optionalSetting(
+    'schema.registry.basic.auth.user.info',
+    userInfo,
+    'user:password for an external schema registry (HTTP basic auth).',
+  ),
 };
 
 const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);
@@ -298,7 +318,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
 const show = (value: string, secret: boolean): string => (secret ? '(secret, not shown)' : JSON.stringify(value));
 
 // Unknown keys were never validated, so guess whether their value may be a credential.
-const looksSecret = (key: string): boolean => /password|secret|jaas|token|credential|(^|\.)key$/i.test(key);
+const looksSecret = (key: string): boolean => /password|secret|jaas|token|credential|user\.info|(^|\.)key$/i.test(key);
 
 function invalid(key: string, raw: RawValue, expected: string, reason: string | undefined, secret: boolean): string {
   return `${key} = ${show(raw.value, secret)} (${raw.source}): ${reason ? `${reason}; ` : ''}expected ${expected}`;
@@ -353,7 +373,7 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     if (given === undefined) return null;
     const parsed = s.type.parse(given.value);
     if (parsed.ok) return parsed.value;
-    problems.push(invalid(s.key, given, s.type.expected, parsed.reason, false));
+    problems.push(invalid(s.key, given, s.type.expected, parsed.reason, looksSecret(s.key)));
     return null;
   };
   const value = <T>(s: DefaultedSetting<T>): T => read(s) ?? parseFallback(s);
@@ -387,6 +407,8 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     embeddedBrokerDir: value(SETTINGS.embeddedBrokerDir),
     managementListeners: value(SETTINGS.managementListeners),
     inspectorEnable: value(SETTINGS.inspectorEnable),
+    schemaRegistryListeners: value(SETTINGS.schemaRegistryListeners),
+    schemaRegistryBasicAuthUserInfo: read(SETTINGS.schemaRegistryBasicAuthUserInfo),
     client,
     producer,
     consumer,

@@ -142,6 +142,14 @@ export class Journal {
     })();
   }
 
+  /**
+   * The SQLite database under the journal, shared with the embedded schema registry so that one
+   * file (and one set of migrations) holds all of the proxy's state.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Versions of the schema applied so far, oldest first. */
   schemaVersions(): number[] {
     return (this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map(

@@ -16,7 +16,7 @@ export interface ProxyProcess {
 
 export async function spawnProxy(dir: string, properties: Record<string, string>): Promise<ProxyProcess> {
   const file = join(dir, 'proxy.properties');
-  const settings = { listeners: `http://127.0.0.1:${await freePort()}`, 'management.listeners': '', 'log.level': 'info', ...properties };
+  const settings = { listeners: `http://127.0.0.1:${await freePort()}`, 'management.listeners': '', 'schema.registry.listeners': '', 'log.level': 'info', ...properties };
   writeFileSync(file, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n'));
   const child = spawn(process.execPath, ['bin/kafka-rest-start.js', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -22,6 +22,7 @@ export async function startTestProxy(properties: Record<string, string> = {}): P
   const settings: Record<string, string> = {
     listeners: 'http://127.0.0.1:0',
     'management.listeners': 'http://127.0.0.1:0',
+    'schema.registry.listeners': 'http://127.0.0.1:0',
     'bootstrap.servers': bootstrapServers(),
     'journal.path': join(dir, 'journal.db'),
     'log.level': process.env.TEST_LOG_LEVEL ?? 'silent',
