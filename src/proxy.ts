@@ -11,6 +11,7 @@ import { PartitionFetcher } from './kafka/partition-fetcher.ts';
 import type { Config } from './config/config.ts';
 import { toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
+import { codecFor } from './codecs/index.ts';
 import { HttpListeners } from './http/listeners.ts';
 import { createManagementApp } from './http/management/app.ts';
 import { Inspector } from './inspector/inspector.ts';
@@ -93,6 +94,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         maxBytesPerPartition: config.consumer.maxBytesPerPartition ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
         autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
       },
+      decoderFor: (format) => codecFor(format)!,
       logger,
       metrics,
     },

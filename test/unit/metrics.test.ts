@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { codecFor } from '../../src/codecs/index.ts';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -279,6 +280,7 @@ describe('instrumentation hooks', () => {
         createGroupConsumer: () => {
           throw new Error('not used');
         },
+        decoderFor: (format) => codecFor(format)!,
         settings: {
           requestTimeoutMs: 200,
           requestMaxBytes: 1 << 20,

@@ -10,8 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor, type SnapshotFrom } from 'xstate';
-import { codecFor } from '../../codecs/index.ts';
-import type { EmbeddedCodec } from '../../codecs/embedded-format.ts';
+import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import type { Journal } from '../../journal/journal.ts';
 import type { GroupConsumer, GroupConsumerOptions, GroupSubscription } from '../../kafka/group-consumer.ts';
@@ -53,11 +52,18 @@ export interface ConsumerSettings {
   autoCommitIntervalMs: number;
 }
 
+/** Turns record bytes into the JSON a records response carries, for the instance's format. */
+export interface RecordDecoder {
+  decode(bytes: Buffer | null): unknown;
+}
+
 export interface ConsumerDeps {
   journal: Journal;
   fetcher: PartitionFetcher;
   createGroupConsumer: (options: Omit<GroupConsumerOptions, 'config'>) => GroupConsumer;
   settings: ConsumerSettings;
+  /** The decoder of an embedded format; schema formats decode asynchronously (registry lookups). */
+  decoderFor: (format: EmbeddedFormat) => RecordDecoder;
   logger: Logger;
   metrics?: Pick<ProxyMetrics, 'recordConsumed'>;
 }
@@ -82,7 +88,7 @@ type SessionSnapshot = SnapshotFrom<typeof consumerSessionMachine>;
 export class ConsumerInstance {
   private readonly actor: Actor<typeof consumerSessionMachine>;
   private readonly buffer: RecordBuffer;
-  private readonly codec: EmbeddedCodec;
+  private readonly decoder: RecordDecoder;
   private readonly log: Logger;
   private group: GroupConsumer | null = null;
   private retryJoin: NodeJS.Timeout | null = null;
@@ -105,7 +111,7 @@ export class ConsumerInstance {
     this.actor.subscribe({ error: (error) => deps.logger.error({ err: error, actorId }, 'consumer session actor failed') });
     this.actor.start();
     const { lastUsedAt } = this.context;
-    this.codec = codecFor(config.format)!;
+    this.decoder = deps.decoderFor(config.format);
     this.buffer = new RecordBuffer(deps.settings.bufferMaxBytes);
     this.log = deps.logger.child({ consumer: actorId, group, instance: name });
     this.lastJournaledUse = lastUsedAt;
@@ -271,12 +277,13 @@ export class ConsumerInstance {
           }
           let rest: RestRecord;
           try {
-            rest = { topic: record.topic, key: this.codec.decode(record.key), value: this.codec.decode(record.value), partition: record.partition, offset: record.offset };
+            rest = { topic: record.topic, key: await this.decode(record.key), value: await this.decode(record.value), partition: record.partition, offset: record.offset };
           } catch (error) {
             if (taken.length === 0) throw error; // the record stays first in line: every read reports it
             full = true;
             break;
           }
+          if (this.buffer.peek(0) !== record) continue; // a rebalance took it while it was decoded
           this.buffer.shift(1);
           taken.push(rest);
           bytes += size;
@@ -506,6 +513,11 @@ export class ConsumerInstance {
     const now = Date.now();
     if (now - this.lastJournaledUse >= this.deps.settings.instanceTimeoutMs / 10) this.record({ type: 'Touched', at: now });
     else this.actor.send({ type: 'Touched', at: now });
+  }
+
+  /** Decodes with the format's decoder; only schema formats actually wait (for the registry). */
+  private async decode(bytes: Buffer | null): Promise<unknown> {
+    return this.decoder.decode(bytes);
   }
 
   /** Journals an event and applies it: the journal is written first, so it is never behind. */
