@@ -12,6 +12,12 @@ import type { Config } from './config/config.ts';
 import { toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
 import { codecFor } from './codecs/index.ts';
+import { isSchemaFormat, SchemaCodecs } from './codecs/schema-codecs.ts';
+import { CachedRegistry } from './registry/cached-registry.ts';
+import { EmbeddedRegistry } from './registry/embedded-registry.ts';
+import { HttpRegistry } from './registry/http-registry.ts';
+import { createRegistryApp } from './registry/routes.ts';
+import type { SchemaRegistry } from './registry/schema-registry.ts';
 import { HttpListeners } from './http/listeners.ts';
 import { createManagementApp } from './http/management/app.ts';
 import { Inspector } from './inspector/inspector.ts';
@@ -39,6 +45,8 @@ export interface RunningProxy {
   readonly urls: string[];
   /** The management listener's URLs (inspector, metrics, health); empty when it is off. */
   readonly managementUrls: string[];
+  /** The embedded schema registry's URLs; empty when it is off or an external one is used. */
+  readonly schemaRegistryUrls: string[];
   readonly journal: Journal;
   readonly pool: ProducerPool;
   readonly consumers: ConsumerSupervisor;
@@ -75,6 +83,13 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   });
   pool.start();
 
+  // The embedded registry lives in the journal's database; an external one is reached over HTTP.
+  const embeddedRegistry = config.schemaRegistryUrl ? null : EmbeddedRegistry.open(journal.database);
+  const registry: SchemaRegistry = config.schemaRegistryUrl
+    ? new CachedRegistry(new HttpRegistry({ url: config.schemaRegistryUrl, basicAuth: basicAuth(config.schemaRegistryBasicAuthUserInfo) }))
+    : embeddedRegistry!;
+  const schemas = new SchemaCodecs(registry);
+
   const fetcher = new PartitionFetcher(kafka);
   const consumers = new ConsumerSupervisor(
     {
@@ -94,7 +109,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         maxBytesPerPartition: config.consumer.maxBytesPerPartition ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
         autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
       },
-      decoderFor: (format) => codecFor(format)!,
+      decoderFor: (format) => (isSchemaFormat(format) ? { decode: (bytes) => schemas.decode(bytes, format) } : codecFor(format)!),
       logger,
       metrics,
     },
@@ -114,6 +129,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   const app = createApp({
     readiness,
     metrics,
+    schemas,
     metadata,
     producer: pool,
     consumers,
@@ -142,21 +158,37 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         config.managementListeners,
       )
     : null;
+  const registryApi =
+    embeddedRegistry && config.schemaRegistryListeners.length
+      ? await HttpListeners.open(
+          createRegistryApp(embeddedRegistry, { onError: (error) => logger.error({ err: error }, 'schema registry error') }),
+          config.schemaRegistryListeners,
+        )
+      : null;
   const urls = api.urls;
-  logger.info({ urls, management: management?.urls ?? [], bootstrapServers: config.bootstrapServers }, 'kafka-rest proxy listening');
+  logger.info(
+    { urls, management: management?.urls ?? [], schemaRegistry: registryApi?.urls ?? config.schemaRegistryUrl, bootstrapServers: config.bootstrapServers },
+    'kafka-rest proxy listening',
+  );
 
   let closed: Promise<void> | null = null;
   const close = () =>
     (closed ??= (async () => {
       // Stop accepting; requests in flight finish first (live inspector streams never do).
-      await Promise.all([api.close(config.shutdownTimeoutMs), management?.close(0)]);
+      await Promise.all([api.close(config.shutdownTimeoutMs), registryApi?.close(config.shutdownTimeoutMs), management?.close(0)]);
       await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
       await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
       journal.close();
       logger.info('kafka-rest proxy stopped');
     })());
 
-  return { urls, managementUrls: management?.urls ?? [], journal, pool, consumers, close };
+  return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, pool, consumers, close };
+}
+
+function basicAuth(userInfo: string | null): { username: string; password: string } | undefined {
+  if (!userInfo) return undefined;
+  const at = userInfo.indexOf(':');
+  return { username: userInfo.slice(0, at), password: userInfo.slice(at + 1) };
 }
 
 function countBy(values: string[]): Record<string, number> {

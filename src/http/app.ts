@@ -19,6 +19,7 @@ import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { Errors } from '../errors.ts';
 import type { ReadinessProbe } from '../observability/readiness.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
+import type { SchemaCodecs } from '../codecs/schema-codecs.ts';
 import { registerHealthRoutes } from './health.ts';
 
 export interface RequestBody {
@@ -28,6 +29,7 @@ export interface RequestBody {
 export interface AppServices {
   readiness: ReadinessProbe;
   metrics: ProxyMetrics;
+  schemas: SchemaCodecs;
   metadata: ClusterMetadata;
   producer: Producer;
   consumers: ConsumerSupervisor;
@@ -48,7 +50,7 @@ export function createApp(services: AppServices): Koa {
   const router = new Router();
   registerMetadataRoutes(router, services.metadata, body);
   registerHealthRoutes(router, services.readiness);
-  registerProduceRoutes(router, services.producer, body);
+  registerProduceRoutes(router, services.producer, body, services.schemas);
   registerSimpleConsumerRoute(router, {
     metadata: services.metadata,
     fetcher: services.fetcher,

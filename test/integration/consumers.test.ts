@@ -53,7 +53,6 @@ describe('v2 consumers', () => {
     await bad({ 'fetch.min.bytes': 20_000_000 }, 40001);
     await bad({ 'max.poll.records': 5 }, 42204, /cannot be set per consumer instance/);
     await bad({ format: 'xml' }, 422, /Invalid format type/);
-    await bad({ format: 'avro' }, 42204, /schema registry/);
     const malformed = await call(`${proxy.url}/consumers/${g}`, { method: 'POST', headers: { 'Content-Type': V2 }, body: '{"name":' });
     assert.equal(malformed.status, 400);
     const wrongType = await call(`${proxy.url}/consumers/${g}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });

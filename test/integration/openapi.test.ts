@@ -111,7 +111,7 @@ describe('docs/openapi.json describes what the proxy answers', () => {
     await api('POST', `/topics/${topic}`, { ...binary, status: 422, code: 422 });
     await api('POST', `/topics/${topic}`, { ...binary, body: { records: [{ value: '!!' }] }, status: 400, code: 400 });
     await api('POST', `/topics/${topic}`, { headers: { 'Content-Type': 'application/json' }, body: { records: [{ value: 'YQ==' }] }, status: 415, code: 415 });
-    await api('POST', `/topics/${topic}`, { headers: { 'Content-Type': AVRO }, body: { records: [{ value: 1 }] }, status: 422, code: 42206 });
+    await api('POST', `/topics/${topic}`, { headers: { 'Content-Type': AVRO }, body: { records: [{ value: 1 }] }, status: 422, code: 42202 });
     await api('POST', `/topics/${topic}`, { ...binary, body: { records: [{ value: b64('x'.repeat(BODY_LIMIT)) }] }, status: 413, code: 413 });
     await api('POST', `/topics/${topic}`, { ...binary, headers: { ...binary.headers, Accept: 'text/plain' }, body: { records: [{ value: 'YQ==' }] }, status: 406, code: 406 });
   });

@@ -101,9 +101,9 @@ describe('parseCreateConsumer', () => {
     }
   });
 
-  test('schema formats are refused as invalid configuration for now', () => {
-    for (const format of ['avro', 'AVRO', 'jsonschema', 'protobuf']) {
-      throwsRest(() => create({ format }), 42204, 422, CONFIG_PREFIX);
+  test('schema formats are accepted, case-insensitively', () => {
+    for (const [given, format] of [['avro', 'avro'], ['AVRO', 'avro'], ['jsonschema', 'jsonschema'], ['Protobuf', 'protobuf']]) {
+      assert.equal(create({ format: given }).config.format, format);
     }
   });
 

@@ -50,9 +50,6 @@ export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): 
   if (!EMBEDDED_FORMATS.includes(format as EmbeddedFormat)) {
     throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${String(fields.format)}.`);
   }
-  if (format !== 'binary' && format !== 'json') {
-    throw invalidConfig(`the ${format} format needs a schema registry, which this proxy does not support yet`);
-  }
   const reset = fields['auto.offset.reset'] ?? defaults.autoOffsetReset;
   if (reset !== 'earliest' && reset !== 'latest') {
     throw invalidConfig(`Invalid value ${String(reset)} for configuration auto.offset.reset: String must be one of: latest, earliest`);

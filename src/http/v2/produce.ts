@@ -6,13 +6,14 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PartitionOffset, ProduceRecord } from '../../actors/producer/pool.ts';
 import { codecFor } from '../../codecs/index.ts';
-import { ErrorCode, RestError } from '../../errors.ts';
+import { ErrorCode } from '../../errors.ts';
 import type { RequestBody } from '../app.ts';
 import { consumes, produces } from '../content.ts';
 import { EMBEDDED_REQUEST_TYPES, MediaType } from '../media-types.ts';
 import { requestMediaType } from '../negotiation.ts';
 import { partitionParam } from './params.ts';
-import { parseProduceRequest } from './produce-request.ts';
+import { readProduceRequest } from './produce-request.ts';
+import { isSchemaFormat, type SchemaCodecs } from '../../codecs/schema-codecs.ts';
 
 export interface Producer {
   produce(topic: string, records: ProduceRecord[], defaultPartition?: number): Promise<PartitionOffset[]>;
@@ -24,21 +25,27 @@ const PRODUCE_RESPONSE = [
   { type: MediaType.JSON, qs: 0.5 },
 ];
 
-export function registerProduceRoutes(router: Router, producer: Producer, body: RequestBody): void {
+export function registerProduceRoutes(router: Router, producer: Producer, body: RequestBody, schemas: SchemaCodecs): void {
   const handle = async (ctx: Context, defaultPartition?: number) => {
     // No Content-Type reaches the binary resource, as Jersey routes it to the highest weight.
     const format = EMBEDDED_REQUEST_TYPES.get(requestMediaType(ctx.get('content-type')) ?? MediaType.V2_BINARY)!;
-    const codec = codecFor(format);
-    if (!codec) {
-      throw new RestError(
-        ErrorCode.InvalidPayload,
-        `Payload error. The ${format} embedded format needs a schema registry, which this proxy does not support yet.`,
-      );
+    const topic = ctx.params.topic!;
+    const request = readProduceRequest(await body.read(ctx));
+    let records: ProduceRecord[];
+    let keySchemaId: number | null = null;
+    let valueSchemaId: number | null = null;
+    if (isSchemaFormat(format)) {
+      // Schemas are resolved (and registered) and every record encoded before anything is sent.
+      const prepared = await schemas.prepareProduce(topic, format, request);
+      records = prepared.records.map((encoded, i) => ({ ...encoded, partition: request.records[i]!.partition }));
+      ({ keySchemaId, valueSchemaId } = prepared);
+    } else {
+      const codec = codecFor(format)!;
+      records = request.records.map(({ key, value, partition }) => ({ key: codec.encode(key), value: codec.encode(value), partition }));
     }
-    const records = parseProduceRequest(await body.read(ctx), codec);
-    const offsets = await producer.produce(ctx.params.topic!, records, defaultPartition);
+    const offsets = await producer.produce(topic, records, defaultPartition);
     ctx.status = statusOf(offsets);
-    ctx.body = { offsets, key_schema_id: null, value_schema_id: null };
+    ctx.body = { offsets, key_schema_id: keySchemaId, value_schema_id: valueSchemaId };
   };
 
   const accepts = consumes(EMBEDDED_REQUEST_TYPES.keys());
