@@ -99,7 +99,11 @@ async function main(): Promise<void> {
   });
 
   log('starting proxy (embedded schema registry)…');
-  const proxy = await startProxyProcess({ 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'journal.db') });
+  const profileDir = process.env.BENCH_PROXY_CPU_PROF;
+  const proxy = await startProxyProcess(
+    { 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'journal.db') },
+    { nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] },
+  );
   resources.proxy = proxy;
   const sampler = new RssSampler(proxy.pid, 200);
   resources.sampler = sampler;
