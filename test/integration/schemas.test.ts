@@ -91,6 +91,19 @@ describe('schema formats', () => {
     assert.equal(await client.decode(raw[0]!.key!), 'a');
   });
 
+  test('JSON Schema records produced by the Confluent client are decoded by jsonschema consumers', async () => {
+    const topic = await createTopic(uniqueTopic('json-in'), 1);
+    const client = new SchemaRegistry({ host: registryUrl });
+    const schema = JSON.stringify({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] });
+    const { id } = await client.register({ type: SchemaType.JSON, schema }, { subject: `${topic}-value` });
+    const producer = nativeKafka().producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: await client.encode(id, { n: 5 }) }] });
+    await producer.disconnect();
+    const consumed = await consumeAll(proxy, topic, 'jsonschema', JSONSCHEMA, 1);
+    assert.deepEqual(consumed[0]!.value, { n: 5 });
+  });
+
   test('records produced by the Confluent client are decoded by avro consumers', async () => {
     const topic = await createTopic(uniqueTopic('avro-in'), 1);
     const client = new SchemaRegistry({ host: registryUrl });
@@ -110,13 +123,23 @@ describe('schema formats', () => {
       properties: { id: { type: 'integer' }, name: { type: 'string' } },
       required: ['id'],
     });
-    const jsonReply = await produce(proxy, `/topics/${jsonTopic}`, { value_schema: jsonSchema, records: [{ value: { id: 1, name: 'one' } }, { value: { id: 2 } }] }, JSONSCHEMA);
+    const keySchema = JSON.stringify({ type: 'string', minLength: 1 });
+    const jsonReply = await produce(
+      proxy,
+      `/topics/${jsonTopic}`,
+      { key_schema: keySchema, value_schema: jsonSchema, records: [{ key: 'k1', value: { id: 1, name: 'one' } }, { key: 'k2', value: { id: 2 } }] },
+      JSONSCHEMA,
+    );
     assert.equal(jsonReply.status, 200, JSON.stringify(jsonReply.body));
+    assert.equal(typeof jsonReply.body.key_schema_id, 'number');
     const bad = await produce(proxy, `/topics/${jsonTopic}`, { value_schema: jsonSchema, records: [{ value: { name: 'no id' } }] }, JSONSCHEMA);
     assert.equal(bad.status, 400, 'a record that does not fit its schema');
     assert.deepEqual(
-      (await consumeAll(proxy, jsonTopic, 'jsonschema', JSONSCHEMA, 2)).map((r) => r.value),
-      [{ id: 1, name: 'one' }, { id: 2 }],
+      (await consumeAll(proxy, jsonTopic, 'jsonschema', JSONSCHEMA, 2)).map((r) => [r.key, r.value]),
+      [
+        ['k1', { id: 1, name: 'one' }],
+        ['k2', { id: 2 }],
+      ],
     );
     const client = new SchemaRegistry({ host: registryUrl });
     const jsonRaw = await readRecords(jsonTopic, 2);
@@ -124,9 +147,16 @@ describe('schema formats', () => {
 
     const protoTopic = await createTopic(uniqueTopic('protobuf'), 1);
     const proto = 'syntax = "proto3"; package test; message Reading { string sensor = 1; int32 value = 2; repeated string labels = 3; }';
-    const protoReply = await produce(proxy, `/topics/${protoTopic}`, { value_schema: proto, records: [{ value: { sensor: 's1', value: 42, labels: ['a'] } }] }, PROTOBUF);
+    const protoKey = 'syntax = "proto3"; package test; message Key { string id = 1; }';
+    const protoReply = await produce(
+      proxy,
+      `/topics/${protoTopic}`,
+      { key_schema: protoKey, value_schema: proto, records: [{ key: { id: 'r-1' }, value: { sensor: 's1', value: 42, labels: ['a'] } }] },
+      PROTOBUF,
+    );
     assert.equal(protoReply.status, 200, JSON.stringify(protoReply.body));
     const protoConsumed = await consumeAll(proxy, protoTopic, 'protobuf', PROTOBUF, 1);
+    assert.deepEqual(protoConsumed[0]!.key, { id: 'r-1' });
     assert.equal(protoConsumed[0]!.value.sensor, 's1');
     assert.equal(protoConsumed[0]!.value.value, 42);
     assert.deepEqual(protoConsumed[0]!.value.labels, ['a']);
