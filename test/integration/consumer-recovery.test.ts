@@ -117,7 +117,7 @@ test('assignments, positions and expiry deadlines survive SIGKILL', async () => 
 
   const listeners = `http://127.0.0.1:${await freePort()}`;
   const journal = join(dir, 'survive.db');
-  let proxy = await proxyOn(listeners, journal, { 'consumer.instance.timeout.ms': '6000' });
+  let proxy = await proxyOn(listeners, journal, { 'consumer.instance.timeout.ms': '8000' });
   const assigned = await createConsumer(proxy.url, 'survive-group', { name: 'assigned', 'auto.offset.reset': 'earliest' });
   await post(`${assigned}/assignments`, { partitions: [{ topic, partition: 1 }] });
   await post(`${assigned}/positions`, { offsets: [{ topic, partition: 1, offset: 4 }] });
@@ -126,14 +126,14 @@ test('assignments, positions and expiry deadlines survive SIGKILL', async () => 
   const doomed = await createConsumer(proxy.url, 'survive-group', { name: 'doomed' });
   await kill(proxy);
 
-  // Keep `assigned` in use across the gap; let `doomed` run past its 6 s deadline.
-  await new Promise((r) => setTimeout(r, 3500));
-  proxy = await proxyOn(listeners, journal, { 'consumer.instance.timeout.ms': '6000' });
+  // Keep `assigned` in use across the gap; let `doomed` run past its 8 s deadline.
+  await new Promise((r) => setTimeout(r, 2500));
+  proxy = await proxyOn(listeners, journal, { 'consumer.instance.timeout.ms': '8000' });
   try {
     assert.deepEqual((await call(`${assigned}/assignments`)).body, { partitions: [{ topic, partition: 1 }] });
     const next = await records(assigned, 'timeout=1000');
     assert.deepEqual(next.body.map((r: RestRecord) => r.offset), [7, 8, 9], 'continues right after what was delivered');
-    await new Promise((r) => setTimeout(r, 3500));
+    await new Promise((r) => setTimeout(r, 6500));
     assert.equal((await call(`${assigned}/assignments`)).status, 200, 'used, so still alive');
     const gone = await call(`${doomed}/subscription`);
     assert.equal(gone.status, 404, 'its deadline passed across the restart');

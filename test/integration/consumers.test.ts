@@ -368,13 +368,18 @@ describe('v2 consumers', () => {
   });
 
   test('an idle instance expires after consumer.instance.timeout.ms', async () => {
-    const short = await startTestProxy({ 'consumer.instance.timeout.ms': '1500', 'consumer.request.timeout.ms': '300' });
+    const short = await startTestProxy({ 'consumer.instance.timeout.ms': '3000', 'consumer.request.timeout.ms': '300' });
     try {
       const base = await createConsumer(short.url, group(), {});
+      const alive = () => short.consumers.list().length === 1; // looks without touching the instance
       assert.equal((await records(base, 'timeout=300')).status, 409, 'alive (not subscribed yet)');
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 1500));
       assert.equal((await call(`${base}/subscription`)).status, 200, 'use refreshes the deadline');
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.ok(alive(), 'past 3 s since creation but not since the last use');
+      const deadline = Date.now() + 10_000;
+      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!alive(), 'expired');
       const gone = await records(base);
       assert.equal(gone.status, 404);
       assert.equal(gone.body.error_code, 40403);
