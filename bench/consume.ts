@@ -21,7 +21,8 @@
  * targets were missed or requests failed (the output then says so loudly); non-zero only if it
  * could not run at all.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -808,13 +809,9 @@ function envNumber(name: string, fallback: number): number {
   return n;
 }
 
-function log(message: string): void {
-  console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}`);
-}
-
-async function cleanUp(): Promise<void> {
+function cleanUpSteps(): CleanUpStep[] {
   for (const client of resources.clients) client.close();
-  const steps: Array<[string, () => Promise<unknown>]> = [
+  return [
     ...resources.consumers.map((c): [string, () => Promise<unknown>] => ['native consumer disconnect', () => c.disconnect()]),
     ['producer disconnect', async () => resources.producer?.disconnect()],
     ['admin disconnect', async () => resources.admin?.disconnect()],
@@ -828,31 +825,6 @@ async function cleanUp(): Promise<void> {
     ]),
     ['broker stop', async () => resources.broker?.stop()],
   ];
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (error) {
-      log(`${what} failed: ${describeError(error)}`);
-    }
-  }
-  if (resources.dir) rmSync(resources.dir, { recursive: true, force: true });
 }
 
-let cleaning: Promise<void> | null = null;
-const cleanUpOnce = () => (cleaning ??= cleanUp());
-
-process.once('SIGINT', () => {
-  log('interrupted, cleaning up…');
-  void cleanUpOnce().finally(() => process.exit(130));
-});
-
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  exitCode = 1;
-} finally {
-  await cleanUpOnce();
-}
-process.exit(exitCode);
+await runBenchmark({ main, cleanUpSteps, dir: () => resources.dir });

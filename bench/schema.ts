@@ -20,7 +20,8 @@
  * Prints a table and one `BENCH_RESULT {json}` line. Exits 0 when the run completed, even if
  * requests failed (the output then says so loudly); non-zero only if it could not run at all.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -353,10 +354,6 @@ function envNumber(name: string, fallback: number): number {
 
 const mib = (kib: number) => round(kib / 1024, 1);
 
-function log(message: string): void {
-  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
 interface TableInput {
   binary: Measured;
   avro: Measured;
@@ -424,11 +421,10 @@ function printRows(rows: string[][]): void {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-async function cleanUp(): Promise<void> {
+function cleanUpSteps(): CleanUpStep[] {
   resources.sampler?.stop();
   for (const client of resources.clients) client.close();
-  // Each step on its own: one failing must not leave the broker or the proxy running.
-  const steps: Array<[string, () => Promise<unknown>]> = [
+    return [
     ['admin disconnect', async () => resources.admin?.disconnect()],
     [
       'proxy stop',
@@ -439,33 +435,6 @@ async function cleanUp(): Promise<void> {
     ],
     ['broker stop', async () => resources.broker?.stop()],
   ];
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (error) {
-      log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (resources.dir) rmSync(resources.dir, { recursive: true, force: true });
 }
 
-let cleaning: Promise<void> | null = null;
-const cleanUpOnce = () => (cleaning ??= cleanUp());
-
-// Ctrl-C mid-run still stops the proxy and the broker and removes the temp dir.
-process.once('SIGINT', () => {
-  log('interrupted, cleaning up…');
-  void cleanUpOnce().finally(() => process.exit(130));
-});
-
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  exitCode = 1;
-} finally {
-  await cleanUpOnce();
-}
-// kafkajs and agent timers may linger; the run is over.
-process.exit(exitCode);
+await runBenchmark({ main, cleanUpSteps, dir: () => resources.dir });

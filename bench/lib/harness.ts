@@ -1,0 +1,51 @@
+/**
+ * What every benchmark script shares: timestamped log lines on stderr, and a run that always
+ * cleans up — each clean-up step on its own (one failing must not leave a broker or a proxy
+ * running), the temp dir removed, Ctrl-C included — and then exits (kafkajs and agent timers may
+ * linger; the run is over).
+ */
+import { rmSync } from 'node:fs';
+
+export function log(message: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}`);
+}
+
+export type CleanUpStep = [what: string, step: () => Promise<unknown>];
+
+export interface Run {
+  main: () => Promise<void>;
+  /** Asked at clean-up time, so it sees what main started. */
+  cleanUpSteps: () => CleanUpStep[];
+  /** The temp dir to remove, if one was made. */
+  dir: () => string | undefined;
+}
+
+export async function runBenchmark({ main, cleanUpSteps, dir }: Run): Promise<never> {
+  let cleaning: Promise<void> | null = null;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const [what, step] of cleanUpSteps()) {
+        try {
+          await step();
+        } catch (error) {
+          log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      const made = dir();
+      if (made) rmSync(made, { recursive: true, force: true });
+    })());
+  process.once('SIGINT', () => {
+    log('interrupted, cleaning up…');
+    void cleanUp().finally(() => process.exit(130));
+  });
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (error) {
+    log(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    exitCode = 1;
+  } finally {
+    await cleanUp();
+  }
+  process.exit(exitCode);
+}
