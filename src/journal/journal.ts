@@ -134,6 +134,20 @@ export class Journal {
     return row ? { seq: row.seq, snapshot: JSON.parse(row.snapshot) as S } : null;
   }
 
+  /**
+   * Bounds a live actor's history: keeps its newest `keep` events and nothing is removed after
+   * `upToSeq` (the events a snapshot does not cover yet are what recovery replays).
+   */
+  trim(actorId: string, upToSeq: number, keep: number): number {
+    const { changes } = this.db
+      .prepare(
+        `DELETE FROM journal_events WHERE actor_id = ? AND seq <= ? AND seq < COALESCE(
+           (SELECT MIN(seq) FROM (SELECT seq FROM journal_events WHERE actor_id = ? ORDER BY seq DESC LIMIT ?)), 0)`,
+      )
+      .run(actorId, upToSeq, actorId, keep);
+    return changes;
+  }
+
   /** Forgets an actor that has ended: its events and snapshot go, in one transaction. */
   compact(actorId: string): void {
     this.db.transaction(() => {

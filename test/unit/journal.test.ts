@@ -305,3 +305,38 @@ describe('Journal', () => {
     db.close();
   });
 });
+
+test('trim keeps an actor\'s newest events and never what follows the snapshot', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'journal-trim-'));
+  const journal = Journal.open(join(dir, 'j.db'));
+  try {
+    const seqs = Array.from({ length: 30 }, (_, i) => journal.append('a', 'consumer', 'E', { i }).seq);
+    journal.append('b', 'consumer', 'E', {});
+    // The snapshot covers the first 20; keep 5: the 10 after the snapshot must stay anyway.
+    const removed = journal.trim('a', seqs[19]!, 5);
+    const left = journal.read({ actorId: 'a' }).map((e) => (e.payload as { i: number }).i);
+    assert.equal(removed, 20);
+    assert.deepEqual(left, [20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+    journal.trim('a', seqs[29]!, 5);
+    assert.deepEqual(
+      journal.read({ actorId: 'a' }).map((e) => (e.payload as { i: number }).i),
+      [25, 26, 27, 28, 29],
+      'all covered by the snapshot: the newest five',
+    );
+    // With a snapshot further back, events after it stay even beyond `keep`.
+    Array.from({ length: 10 }, (_, i) => journal.append('a', 'consumer', 'E', { i: 30 + i }));
+    journal.trim('a', seqs[26]!, 2);
+    assert.deepEqual(
+      journal.read({ actorId: 'a' }).map((e) => (e.payload as { i: number }).i),
+      [27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39],
+      'events after the snapshot stay beyond `keep`',
+    );
+    assert.equal(journal.read({ actorId: 'b' }).length, 1, 'other actors untouched');
+  } finally {
+    journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,8 @@ import {
 
 export const CONSUMER_ACTOR_TYPE = 'consumer';
 const SNAPSHOT_EVERY = 50;
+/** Events kept per live instance (its timeline); a busy instance would otherwise grow forever. */
+const HISTORY_KEPT = 1000;
 const DELIVERY_HOLD_MS = 30_000;
 const JOIN_RETRY_MS = 1_000;
 // Kafka's own topics: a pattern never matches them (Java's exclude.internal.topics=true).
@@ -529,6 +531,8 @@ export class ConsumerInstance {
     if (++this.eventsSinceSnapshot >= SNAPSHOT_EVERY && this.actor.getSnapshot().status === 'active') {
       const { value, context } = this.actor.getSnapshot();
       this.deps.journal.writeSnapshot(this.actorId, CONSUMER_ACTOR_TYPE, entry.seq, { value, context });
+      // The snapshot covers everything so far: older events only serve the inspector's timeline.
+      this.deps.journal.trim(this.actorId, entry.seq, HISTORY_KEPT);
       this.eventsSinceSnapshot = 0;
     }
   }
