@@ -21,7 +21,7 @@
  * targets were missed or requests failed (the output then says so loudly); non-zero only if it
  * could not run at all.
  */
-import { log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -792,22 +792,6 @@ function printRows(rows: string[][]): void {
 
 const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toLocaleString('en-US'));
 const mib = (kib: number) => round(kib / 1024, 1);
-
-function inheritedProxySettings(): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('KAFKA_REST_') && value !== undefined) settings[name] = value;
-  }
-  return settings;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function cleanUpSteps(): CleanUpStep[] {
   for (const client of resources.clients) client.close();

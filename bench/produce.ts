@@ -15,7 +15,7 @@
  * Prints a table and one `BENCH_RESULT {json}` line. Exits 0 when the run completed, even if
  * requests failed (the output then says so loudly); non-zero only if it could not run at all.
  */
-import { log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -253,21 +253,6 @@ function messageSets(count: number, records: number): Message[][] {
 }
 
 /** The caller's KAFKA_REST_* variables, which reach the proxy (except the three the benchmark sets). */
-function inheritedProxySettings(): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('KAFKA_REST_') && value !== undefined) settings[name] = value;
-  }
-  return settings;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 3) : 0);
 const mib = (kib: number) => round(kib / 1024, 1);

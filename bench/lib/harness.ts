@@ -10,6 +10,24 @@ export function log(message: string): void {
   console.error(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}`);
 }
 
+/** A positive number from the environment (BENCH_SECONDS and the like), else the fallback. */
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** The caller's KAFKA_REST_* settings, passed on to the proxy under test. */
+export function inheritedProxySettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('KAFKA_REST_') && value !== undefined) settings[name] = value;
+  }
+  return settings;
+}
+
 export type CleanUpStep = [what: string, step: () => Promise<unknown>];
 
 export interface Run {
