@@ -90,7 +90,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     : embeddedRegistry!;
   const schemas = new SchemaCodecs(registry);
 
-  const fetcher = new PartitionFetcher(kafka);
+  const fetcher = new PartitionFetcher(kafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
   const consumers = new ConsumerSupervisor(
     {
       journal,
@@ -108,7 +108,10 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         bufferMaxBytes: CONSUMER_BUFFER_MAX_BYTES,
         maxBytesPerPartition: config.consumer.maxBytesPerPartition ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
         autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
+        maxPendingRequests: config.consumerMaxPendingRequests,
+        patternRefreshMs: config.consumerPatternRefreshMs,
       },
+      topicNames: () => metadata.topicNames(),
       decoderFor: (format) => (isSchemaFormat(format) ? { decode: (bytes) => schemas.decode(bytes, format) } : codecFor(format)!),
       logger,
       metrics,
@@ -117,7 +120,6 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   );
   const recovered = consumers.recover();
   if (recovered > 0) logger.info({ recovered }, 'consumer instances resumed from the journal');
-  consumers.startExpiry();
   metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
   metrics.trackStates('consumer_instances', () => countBy(consumers.list().map((instance) => instance.state)));
 
@@ -134,6 +136,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     producer: pool,
     consumers,
     fetcher,
+    subscriptionLimits: { maxTopics: config.consumerSubscriptionMaxTopics },
     consumerDefaults: {
       autoOffsetReset: config.consumer.autoOffsetReset === 'earliest' ? 'earliest' : 'latest',
       autoCommit: config.consumer.autoCommit ?? true,

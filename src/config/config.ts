@@ -30,6 +30,9 @@ import { parseProperties, PropertiesSyntaxError } from './properties.ts';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Longest a records read may wait, proxy-wide or per instance: a read holds its instance. */
+export const MAX_CONSUMER_REQUEST_TIMEOUT_MS = 300_000;
+
 export interface Config {
   /** Where to accept HTTP. Note `URL.port` is `''` when the URL names the scheme's default port. */
   readonly listeners: URL[];
@@ -44,6 +47,12 @@ export interface Config {
   readonly consumerRequestMaxBytes: number;
   readonly consumerInstanceTimeoutMs: number;
   readonly consumerIteratorBackoffMs: number;
+  /** Most distinct topics one subscription may name. */
+  readonly consumerSubscriptionMaxTopics: number;
+  /** Bound of an instance's request queue; beyond it requests are refused with 429. */
+  readonly consumerMaxPendingRequests: number;
+  /** How often a pattern subscription looks for new matching topics (ms). */
+  readonly consumerPatternRefreshMs: number;
   /** -1 disables the proxy-side minimum. */
   readonly fetchMinBytes: number;
   /** `null` disables schema-based formats. */
@@ -197,10 +206,33 @@ const SETTINGS = {
   id: setting('id', text, '', 'Unique id of this proxy instance, used in generated consumer instance names.'),
   bootstrapServers: optionalSetting('bootstrap.servers', brokerList, 'Kafka brokers to connect to; unset = start an embedded local broker.'),
   compressionType: setting('compression.type', oneOf(COMPRESSION_TYPES), 'none', 'Compression of produced batches.'),
-  consumerRequestTimeoutMs: setting('consumer.request.timeout.ms', integer(0), '1000', 'Longest a consumer records read waits (ms).'),
+  consumerRequestTimeoutMs: setting(
+    'consumer.request.timeout.ms',
+    integer(0, MAX_CONSUMER_REQUEST_TIMEOUT_MS),
+    '1000',
+    'Longest a consumer records read waits (ms); instances may override it within the same bound.',
+  ),
   consumerRequestMaxBytes: setting('consumer.request.max.bytes', integer(1), '67108864', 'Most key+value bytes in one records response.'),
   consumerInstanceTimeoutMs: setting('consumer.instance.timeout.ms', integer(1), '300000', 'Idle time before a consumer instance is deleted (ms).'),
   consumerIteratorBackoffMs: setting('consumer.iterator.backoff.ms', integer(0), '50', "Accepted for compatibility with Confluent's settings; unused, as reads wake as soon as records arrive."),
+  consumerSubscriptionMaxTopics: setting(
+    'consumer.subscription.max.topics',
+    integer(1, 100_000),
+    '1000',
+    'Most distinct topics one consumer subscription may list; more → 422.',
+  ),
+  consumerMaxPendingRequests: setting(
+    'consumer.instance.max.pending.requests',
+    integer(1, 10_000),
+    '32',
+    'Requests one consumer instance queues while it works on another; beyond that → 429.',
+  ),
+  consumerPatternRefreshMs: setting(
+    'consumer.pattern.refresh.ms',
+    integer(1000, 3_600_000),
+    '30000',
+    "How often a topic_pattern subscription looks for new matching topics (ms); Java's consumer uses metadata.max.age.ms for this.",
+  ),
   fetchMinBytes: setting('fetch.min.bytes', integer(-1, 10_000_000), '-1', 'Bytes a records read gathers before answering early; -1 = off.'),
   schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'External Confluent-compatible schema registry; unset = the embedded registry.'),
   journalPath: setting('journal.path', path, 'data/journal.db', 'SQLite journal that lets consumer instances survive restarts.'),
@@ -394,6 +426,9 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     consumerRequestMaxBytes: value(SETTINGS.consumerRequestMaxBytes),
     consumerInstanceTimeoutMs: value(SETTINGS.consumerInstanceTimeoutMs),
     consumerIteratorBackoffMs: value(SETTINGS.consumerIteratorBackoffMs),
+    consumerSubscriptionMaxTopics: value(SETTINGS.consumerSubscriptionMaxTopics),
+    consumerMaxPendingRequests: value(SETTINGS.consumerMaxPendingRequests),
+    consumerPatternRefreshMs: value(SETTINGS.consumerPatternRefreshMs),
     fetchMinBytes: value(SETTINGS.fetchMinBytes),
     schemaRegistryUrl: read(SETTINGS.schemaRegistryUrl),
     journalPath: value(SETTINGS.journalPath),

@@ -12,9 +12,9 @@ import { requestLog } from './request-log.ts';
 import { registerMetadataRoutes } from './v2/metadata.ts';
 import { registerProduceRoutes, type Producer } from './v2/produce.ts';
 import { registerConsumerRoutes } from './v2/consumers.ts';
-import type { ConsumerDefaults } from './v2/consumer-requests.ts';
+import type { ConsumerDefaults, SubscriptionLimits } from './v2/consumer-requests.ts';
 import { registerSimpleConsumerRoute } from './v2/messages.ts';
-import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import type { ConsumerPort } from '../actors/consumer/protocol.ts';
 import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { Errors } from '../errors.ts';
 import type { ReadinessProbe } from '../observability/readiness.ts';
@@ -32,9 +32,10 @@ export interface AppServices {
   schemas: SchemaCodecs;
   metadata: ClusterMetadata;
   producer: Producer;
-  consumers: ConsumerSupervisor;
+  consumers: ConsumerPort;
   fetcher: PartitionFetcher;
   consumerDefaults: ConsumerDefaults;
+  subscriptionLimits: SubscriptionLimits;
   advertisedListeners: URL[];
   /** How long the simple consumer waits for records, and its response size cap. */
   simpleConsumer: { waitMs: number; maxBytes: number };
@@ -58,9 +59,10 @@ export function createApp(services: AppServices): Koa {
     ...services.simpleConsumer,
   });
   registerConsumerRoutes(router, {
-    supervisor: services.consumers,
+    consumers: services.consumers,
     body,
     defaults: services.consumerDefaults,
+    subscriptionLimits: services.subscriptionLimits,
     advertisedListeners: services.advertisedListeners,
     answerWithinMs: 60_000,
   });

@@ -71,7 +71,8 @@ export class Inspector {
     return [
       { id: SUPERVISOR_ID, kind: 'supervisor', label: `consumer supervisor (${instances.length} instances)`, state: 'running', lastActivity: null, expiresAt: null },
       ...instances.map((instance) => {
-        const { group, name, lastUsedAt } = instance.context;
+        const { group, name } = instance.context.session.context;
+        const { lastUsedAt } = instance.context;
         return {
           id: instance.actorId,
           kind: 'consumer' as const,
@@ -103,12 +104,33 @@ export class Inspector {
     }
     if (summary.kind === 'consumer') {
       const instance = this.sources.consumers.list().find((i) => i.actorId === id)!;
-      const { group, name, config, subscription, assignment, positions, memberId, createdAt } = instance.context;
+      const { session, lastError, lastRead, queue, joinAttempt } = instance.context;
+      const { group, name, config, subscription, assignment, positions, memberId, createdAt } = session.context;
+      const assigned = instance.assignment;
+      const [partitions, members] = await Promise.all([
+        this.partitions(group, assigned, positions, config.autoOffsetReset),
+        this.sources.metadata.groupMembers(group).catch(() => null),
+      ]);
       return {
         ...summary,
-        context: { group, name, format: config.format, config, subscription, assignment, memberId, createdAt },
+        context: {
+          group,
+          name,
+          format: config.format,
+          config,
+          subscription,
+          assignment,
+          memberId,
+          createdAt,
+          // Why an instance may be stuck: the live regions, the read pipeline and the last failure.
+          live: statePaths(instance.value),
+          pipeline: { ...instance.pipeline, queued: queue.length, joinAttempt },
+          lastRead,
+          lastError,
+          groupMembers: members,
+        },
         machine: stateTree(consumerSessionMachine, consumerValue(instance.state)),
-        partitions: await this.partitions(group, instance.currentAssignment, positions),
+        partitions,
         timeline,
       };
     }
@@ -131,6 +153,7 @@ export class Inspector {
     group: string,
     assigned: Array<{ topic: string; partition: number }>,
     positions: Record<string, number>,
+    reset: 'earliest' | 'latest',
   ): Promise<PartitionView[]> {
     if (assigned.length === 0) return [];
     const committed = await this.sources.fetcher.committed(group, assigned).catch(() => []);
@@ -140,7 +163,9 @@ export class Inspector {
         const position = positions[tpKey(tp)] ?? null;
         const commit = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? null;
         const end = ends?.end_offset ?? null;
-        const from = commit ?? position;
+        // Before the first read the start is the committed offset, else where auto.offset.reset points.
+        const start = ends ? (reset === 'earliest' ? ends.beginning_offset : ends.end_offset) : null;
+        const from = position ?? commit ?? start;
         return { ...tp, position, committed: commit, end, lag: end !== null && from !== null ? Math.max(0, end - from) : null };
       }),
     );
@@ -156,6 +181,12 @@ export function statePath(value: unknown): string {
   if (typeof value === 'string') return value;
   const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['', ''];
   return inner === undefined || inner === '' ? key : `${key}.${statePath(inner)}`;
+}
+
+/** Every active leaf of a (parallel) state value: `{ live: { a: 'x', b: 'y' } }` → `live.a.x`, `live.b.y`. */
+export function statePaths(value: unknown, prefix = ''): string[] {
+  if (typeof value === 'string') return [`${prefix}${value}`];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => statePaths(inner, `${prefix}${key}.`));
 }
 
 /** The machine's state nodes as a tree, with the nodes on the current path marked. */

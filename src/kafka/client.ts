@@ -3,6 +3,7 @@
  * small classes in src/kafka, which depend on this file only, so the client library could be
  * swapped without touching actors or HTTP code.
  */
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from 'kafkajs';
@@ -47,30 +48,65 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
 /**
  * kafkajs's own cluster object. kafkajs has no public manual assignment or low-level fetch, but its
  * cluster can fetch, commit and leave a group for us without joining one — what Java's `assign()`
- * does. kafkajs is pinned to 2.2.4 exactly, so these internals cannot move under us.
+ * does. kafkajs is pinned to 2.2.4 exactly, so these internals cannot move under us. The
+ * interfaces below are our contract with that cluster (a test can implement them with a fake).
  */
 export interface InternalBroker {
+  /** Unlike kafkajs's broker.fetch, never throws for a partition's error: each keeps its errorCode. */
   fetch(request: {
-    isolationLevel?: number;
+    /** 0 = READ_UNCOMMITTED, 1 = READ_COMMITTED. */
+    isolationLevel: number;
     maxWaitTime: number;
     minBytes: number;
     maxBytes: number;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
-  }): Promise<{ responses: Array<{ topicName: string; partitions: InternalFetchedPartition[] }> }>;
+  }): Promise<{ errorCode?: number; responses: Array<{ topicName: string; partitions: InternalFetchedPartition[] }> }>;
   offsetCommit(request: {
     groupId: string;
     groupGenerationId: number;
     memberId: string;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata?: string | null }> }>;
   }): Promise<unknown>;
+  /** Throws the first partition's error, if any (kafkajs's parse). */
+  offsetFetch(request: { groupId: string; topics: Array<{ topic: string; partitions: Array<{ partition: number }> }> }): Promise<{
+    responses: Array<{ topic: string; partitions: Array<{ partition: number; offset: string; metadata: string | null }> }>;
+  }>;
   leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+}
+
+/** The header of the record batch a message came in (kafkajs flattens batches into messages). */
+export interface InternalRecordBatch {
+  firstOffset: string;
+  lastOffsetDelta: number;
+  /** "-1" when the producer is neither idempotent nor transactional. */
+  producerId: string;
+  inTransaction: boolean;
+  isControlBatch: boolean;
+}
+
+export interface InternalFetchedMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  isControlRecord?: boolean;
+  /** Absent for the legacy message format (magic 0 and 1), which has no transactions. */
+  batchContext?: InternalRecordBatch;
+}
+
+export interface InternalAbortedTransaction {
+  producerId: string;
+  firstOffset: string;
 }
 
 export interface InternalFetchedPartition {
   partition: number;
   errorCode: number;
   highWatermark: string;
-  messages: Array<{ offset: string; key: Buffer | null; value: Buffer | null; timestamp: string; isControlRecord?: boolean }>;
+  lastStableOffset?: string;
+  /** Only with READ_COMMITTED (Fetch v4+): transactions aborted within the returned range. */
+  abortedTransactions?: InternalAbortedTransaction[] | null;
+  messages: InternalFetchedMessage[];
 }
 
 export interface InternalCluster {
@@ -82,11 +118,74 @@ export interface InternalCluster {
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
   findBroker(request: { nodeId: string | number }): Promise<InternalBroker>;
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
+  /** ListOffsets at the partitions' leaders, with the cluster's isolation level (end = LSO when read_committed). */
+  fetchTopicsOffset(
+    topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning?: boolean; fromTimestamp?: number }>,
+  ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 
-export function createInternalCluster(kafka: Kafka): InternalCluster {
+// kafkajs internals behind the non-throwing fetch: the Fetch request versions, and its errors.
+const require = createRequire(import.meta.url);
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
+const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number };
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+
+/** The KafkaJSProtocolError for a Kafka error code (with its `type` and `retriable`). */
+export function protocolError(code: number): Error {
+  return createErrorFromCode(code);
+}
+
+interface ProtocolRequest {
+  response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
+}
+interface KafkaJSBroker extends Omit<InternalBroker, 'fetch'> {
+  lookupRequest(apiKey: number, definition: unknown): (request: object) => ProtocolRequest;
+}
+
+export function createInternalCluster(kafka: Kafka, options: { isolationLevel?: number } = {}): InternalCluster {
   const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   if (!create) throw new Error('this kafkajs version does not expose its cluster; pin kafkajs 2.2.4');
-  const factory = (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[create]!;
-  return factory.call(kafka, { allowAutoTopicCreation: false });
+  const factory = (kafka as unknown as Record<symbol, (options: object) => KafkaJSCluster>)[create]!;
+  const cluster = factory.call(kafka, { allowAutoTopicCreation: false, isolationLevel: options.isolationLevel });
+  const wrap = (broker: KafkaJSBroker): InternalBroker => ({
+    fetch: (request) => fetchKeepingPartitionErrors(broker, request),
+    offsetCommit: (request) => broker.offsetCommit(request),
+    offsetFetch: (request) => broker.offsetFetch(request),
+    leaveGroup: (request) => broker.leaveGroup(request),
+  });
+  return {
+    connect: () => cluster.connect(),
+    disconnect: () => cluster.disconnect(),
+    addMultipleTargetTopics: (topics) => cluster.addMultipleTargetTopics(topics),
+    refreshMetadata: () => cluster.refreshMetadata(),
+    findLeaderForPartitions: (topic, partitions) => cluster.findLeaderForPartitions(topic, partitions),
+    findTopicPartitionMetadata: (topic) => cluster.findTopicPartitionMetadata(topic),
+    findBroker: async (request) => wrap(await cluster.findBroker(request)),
+    findGroupCoordinator: async (request) => wrap(await cluster.findGroupCoordinator(request)),
+    fetchTopicsOffset: (topics) => cluster.fetchTopicsOffset(topics),
+  };
+}
+
+type KafkaJSCluster = Omit<InternalCluster, 'findBroker' | 'findGroupCoordinator'> & {
+  findBroker(request: { nodeId: string | number }): Promise<KafkaJSBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<KafkaJSBroker>;
+};
+
+/**
+ * kafkajs's broker.fetch throws the first partition error it finds (without saying which
+ * partition, except for OFFSET_OUT_OF_RANGE) and drops every other partition's records. This sends
+ * the same request through the broker's own send path, minus that check.
+ */
+function fetchKeepingPartitionErrors(broker: KafkaJSBroker, request: Parameters<InternalBroker['fetch']>[0]): ReturnType<InternalBroker['fetch']> {
+  const send = sendRequestOf(broker);
+  const protocolRequest = broker.lookupRequest(API_KEYS.Fetch, requests.Fetch)(request);
+  const keepErrors = { ...protocolRequest, response: { ...protocolRequest.response, parse: async (data: unknown) => data } };
+  return send.call(broker, keepErrors) as ReturnType<InternalBroker['fetch']>;
+}
+
+function sendRequestOf(broker: KafkaJSBroker): (request: ProtocolRequest) => Promise<unknown> {
+  const proto = Object.getPrototypeOf(broker) as Record<symbol, unknown>;
+  const symbol = Object.getOwnPropertySymbols(proto).find((s) => s.description === 'private:Broker:sendRequest');
+  if (!symbol || typeof proto[symbol] !== 'function') throw new Error('this kafkajs version hides its broker send; pin kafkajs 2.2.4');
+  return proto[symbol] as (request: ProtocolRequest) => Promise<unknown>;
 }

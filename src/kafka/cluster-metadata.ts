@@ -99,6 +99,16 @@ export class ClusterMetadata {
     return found ? { beginning_offset: Number(found.low), end_offset: Number(found.high) } : null;
   }
 
+  /** The members of a consumer group as the coordinator sees them (proxy instances and any other client). */
+  async groupMembers(groupId: string): Promise<{ state: string; members: Array<{ memberId: string; clientId: string; clientHost: string }> }> {
+    const { groups } = await (await this.ready()).describeGroups([groupId]);
+    const group = groups[0];
+    return {
+      state: group?.state ?? 'Dead',
+      members: (group?.members ?? []).map(({ memberId, clientId, clientHost }) => ({ memberId, clientId, clientHost })),
+    };
+  }
+
   close(): Promise<void> {
     return this.connection.close();
   }

@@ -27,7 +27,10 @@ export interface GroupConsumerOptions {
 
 const HEARTBEAT_WHILE_FULL_MS = 1000;
 
-export type GroupSubscription = { topics: string[] } | { pattern: RegExp };
+/** Topic names only: patterns are resolved by the caller with a linear-time matcher. */
+export interface GroupSubscription {
+  topics: string[];
+}
 
 export class GroupConsumer {
   private readonly consumer: Consumer;
@@ -38,7 +41,14 @@ export class GroupConsumer {
     kafka: Kafka,
     private readonly options: GroupConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({ ...options.config, groupId: options.groupId });
+    this.consumer = kafka.consumer({
+      ...options.config,
+      groupId: options.groupId,
+      // A subscription never creates topics; and every crash goes to the caller, which rejoins
+      // with its own visible backoff instead of kafkajs restarting behind its back.
+      allowAutoTopicCreation: false,
+      retry: { ...options.config.retry, restartOnFailure: async () => false },
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberIdValue = payload.memberId;
       this.assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
@@ -65,7 +75,7 @@ export class GroupConsumer {
   async start(subscription: GroupSubscription): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: 'topics' in subscription ? subscription.topics : [subscription.pattern],
+      topics: subscription.topics,
       fromBeginning: this.options.fromBeginning,
     });
     await this.consumer.run({
@@ -102,9 +112,11 @@ export class GroupConsumer {
   }
 
   /** Commits offsets in the current generation of the group. */
-  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+  async commit(offsets: Array<TopicPartitionOffset & { metadata?: string | null }>): Promise<void> {
     if (offsets.length === 0) return;
-    await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+    await this.consumer.commitOffsets(
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })),
+    );
   }
 
   /** Leaves the group and closes the connections. */

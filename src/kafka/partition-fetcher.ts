@@ -3,13 +3,23 @@
  * group: the Java consumer's `assign()` mode, which kafkajs lacks. Used by consumer instances
  * with manual assignments and by the simple consumer (GET .../partitions/{p}/messages).
  */
-import type { Admin, InternalCluster, Kafka } from './client.ts';
-import { createInternalCluster } from './client.ts';
+import { ISOLATION_LEVEL_CODES, visibleRecords, type IsolationLevel } from './aborted-transactions.ts';
+import type { InternalBroker, InternalCluster, InternalFetchedPartition, Kafka } from './client.ts';
+import { createInternalCluster, protocolError } from './client.ts';
 import { rootCause } from './kafka-error.ts';
 import { LazyConnection } from './lazy-connection.ts';
+import { needsFreshMetadata, refreshWithin, retryDelay, sleep, withFreshMetadata, type RetryBudget } from './metadata-retry.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
+export type { IsolationLevel } from './aborted-transactions.ts';
+
+export interface PartitionFetcherOptions {
+  /** Java's isolation.level; read_uncommitted by default, as in Java's consumer. */
+  isolationLevel?: IsolationLevel;
+}
+
 export interface FetchOptions {
+  /** How long the broker may hold the fetch; retries after stale metadata fit in it too. */
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
@@ -21,113 +31,96 @@ export interface OffsetOutOfRange {
   partition: number;
 }
 
+export interface FetchResult {
+  records: FetchedRecord[];
+  outOfRange: OffsetOutOfRange[];
+  /**
+   * Where each partition that returned data should be fetched next: past aborted and control
+   * batches too, which the records' own offsets cannot tell (a fetch may yield only dropped ones).
+   */
+  nextOffsets: TopicPartitionOffset[];
+}
+
+const FETCH_ATTEMPTS = 4;
+/** Commits and offset lookups have no caller-given wait: a few seconds cover a leader election. */
+const LOOKUP_BUDGET = { attempts: 5, ms: 5_000 };
+const OFFSET_OUT_OF_RANGE = 1;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const LEADER_NOT_AVAILABLE = 5;
+
 export class PartitionFetcher {
   private readonly cluster: InternalCluster;
-  private readonly admin: Admin;
   private readonly connection: LazyConnection;
+  private readonly isolationLevel: IsolationLevel;
 
-  constructor(kafka: Kafka) {
-    this.cluster = createInternalCluster(kafka);
-    this.admin = kafka.admin();
+  /** `kafka`, or (in tests) a cluster to talk to instead of kafkajs's. */
+  constructor(kafka: Kafka | InternalCluster, options: PartitionFetcherOptions = {}) {
+    this.isolationLevel = options.isolationLevel ?? 'read_uncommitted';
+    // The cluster's isolation level is the one its ListOffsets use: end offsets are LSOs when read_committed.
+    this.cluster = isCluster(kafka) ? kafka : createInternalCluster(kafka, { isolationLevel: ISOLATION_LEVEL_CODES[this.isolationLevel] });
     this.connection = new LazyConnection(
-      () => Promise.all([this.cluster.connect(), this.admin.connect()]),
-      () => Promise.all([this.cluster.disconnect(), this.admin.disconnect()]),
+      () => this.cluster.connect(),
+      () => this.cluster.disconnect(),
     );
   }
 
   /**
    * One fetch per partition leader, in parallel. Records below the requested offset (kafkajs
-   * returns whole record batches) and control records are dropped. A partition whose offset is out
-   * of range is reported instead of failing the fetch, so the caller can apply its reset policy.
+   * returns whole record batches), control records and (read_committed) aborted ones are dropped.
+   * A partition whose offset is out of range is reported, for the caller's reset policy. Partitions
+   * whose leader moved or whose broker went away are retried on fresh metadata within the wait;
+   * if some still fail, the others' records come back alone (those partitions are simply fetched
+   * again next time, as Java's poll does), and only if none answered is the error thrown.
    */
-  async fetch(
-    positions: TopicPartitionOffset[],
-    options: FetchOptions,
-  ): Promise<{ records: FetchedRecord[]; outOfRange: OffsetOutOfRange[] }> {
+  async fetch(positions: TopicPartitionOffset[], options: FetchOptions): Promise<FetchResult> {
     await this.ready();
-    const topics = [...new Set(positions.map((p) => p.topic))];
-    await this.cluster.addMultipleTargetTopics(topics);
-    const byLeader = new Map<string, TopicPartitionOffset[]>();
-    for (const topic of topics) {
-      const ofTopic = positions.filter((p) => p.topic === topic);
-      const leaders = this.cluster.findLeaderForPartitions(
-        topic,
-        ofTopic.map((p) => p.partition),
-      );
-      for (const [leader, partitions] of Object.entries(leaders)) {
-        const list = byLeader.get(leader) ?? [];
-        list.push(...ofTopic.filter((p) => partitions.includes(p.partition)));
-        byLeader.set(leader, list);
+    const budget: RetryBudget = { attempts: FETCH_ATTEMPTS, deadline: Date.now() + options.maxWaitMs };
+    const result: FetchResult = { records: [], outOfRange: [], nextOffsets: [] };
+    let pending = positions;
+    let answered = false;
+    for (let retry = 1; pending.length > 0; retry++) {
+      const round = await this.fetchRound(pending, options, budget.deadline, result);
+      answered ||= round.answered;
+      pending = round.failed;
+      if (pending.length === 0) break;
+      const delay = retryDelay(retry, budget);
+      if (delay === null) {
+        if (!answered) throw round.error;
+        break;
       }
+      await sleep(delay);
+      await refreshWithin(() => this.cluster.refreshMetadata(), budget.deadline);
     }
-    const records: FetchedRecord[] = [];
-    const outOfRange: OffsetOutOfRange[] = [];
-    await Promise.all(
-      [...byLeader].map(async ([leader, wanted]) => {
-        const broker = await this.cluster.findBroker({ nodeId: leader });
-        let pending = wanted;
-        // An out-of-range partition makes kafkajs fail the whole response: set it aside and ask again.
-        for (let attempt = 0; pending.length > 0 && attempt <= wanted.length; attempt++) {
-          try {
-            const { responses } = await broker.fetch({
-              maxWaitTime: options.maxWaitMs,
-              minBytes: options.minBytes,
-              maxBytes: options.maxBytes,
-              topics: groupByTopic(pending).map(([topic, partitions]) => ({
-                topic,
-                partitions: partitions.map((p) => ({
-                  partition: p.partition,
-                  fetchOffset: String(p.offset),
-                  maxBytes: options.maxBytesPerPartition,
-                })),
-              })),
-            });
-            for (const { topicName, partitions } of responses) {
-              for (const fetched of partitions) {
-                const from = pending.find((p) => p.topic === topicName && p.partition === fetched.partition)?.offset ?? 0;
-                for (const m of fetched.messages) {
-                  const offset = Number(m.offset);
-                  if (offset < from || m.isControlRecord) continue;
-                  records.push({ topic: topicName, partition: fetched.partition, offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) });
-                }
-              }
-            }
-            return;
-          } catch (error) {
-            const e = error as { name?: string; topic?: string; partition?: number };
-            if (e.name !== 'KafkaJSOffsetOutOfRange') throw error;
-            outOfRange.push({ topic: e.topic!, partition: e.partition! });
-            pending = pending.filter((p) => !(p.topic === e.topic && p.partition === e.partition));
-          }
-        }
-      }),
-    );
-    return { records, outOfRange };
+    return result;
   }
 
   /** Commits as a consumer outside any generation (Java's commitSync after assign()). */
   async commit(groupId: string, offsets: Array<TopicPartitionOffset & { metadata?: string | null }>): Promise<void> {
     await this.ready();
-    const coordinator = await this.cluster.findGroupCoordinator({ groupId });
-    await coordinator.offsetCommit({
-      groupId,
-      groupGenerationId: -1,
-      memberId: '',
-      topics: groupByTopic(offsets).map(([topic, partitions]) => ({
-        topic,
-        partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset), metadata: p.metadata ?? null })),
-      })),
+    await this.retrying(async () => {
+      const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({
+        groupId,
+        groupGenerationId: -1,
+        memberId: '',
+        topics: groupByTopic(offsets).map(([topic, partitions]) => ({
+          topic,
+          partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset), metadata: p.metadata ?? null })),
+        })),
+      });
     });
   }
 
   /** Removes a member from a group on its behalf: used for members of a previous, crashed run. */
   async evictMember(groupId: string, memberId: string): Promise<void> {
     await this.ready();
-    const coordinator = await this.cluster.findGroupCoordinator({ groupId });
-    await coordinator.leaveGroup({ groupId, memberId }).catch((error: unknown) => {
-      // Already gone (its session expired, or the group was emptied): nothing to do.
-      const type = (rootCause(error) as { type?: string }).type;
-      if (type !== 'UNKNOWN_MEMBER_ID' && type !== 'GROUP_ID_NOT_FOUND') throw error;
+    await this.retrying(async () => {
+      const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+      await coordinator.leaveGroup({ groupId, memberId }).catch((error: unknown) => {
+        // Already gone (its session expired, or the group was emptied): nothing to do.
+        const type = rootCause(error).type;
+        if (type !== 'UNKNOWN_MEMBER_ID' && type !== 'GROUP_ID_NOT_FOUND') throw error;
+      });
     });
   }
 
@@ -135,33 +128,30 @@ export class PartitionFetcher {
   async committed(groupId: string, partitions: TopicPartition[]): Promise<Array<TopicPartitionOffset & { metadata: string }>> {
     await this.ready();
     const committed: Array<TopicPartitionOffset & { metadata: string }> = [];
-    for (const topic of new Set(partitions.map((p) => p.topic))) {
-      const result = await this.admin.fetchOffsets({ groupId, topics: [topic] }).catch((error: unknown) => {
-        if ((rootCause(error) as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return [];
+    // One request per topic: kafkajs throws for the first partition error, hiding the rest.
+    for (const [topic, wanted] of groupByTopic(partitions)) {
+      const { responses } = await this.retrying(async () => {
+        const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+        return coordinator.offsetFetch({ groupId, topics: [{ topic, partitions: wanted.map((p) => ({ partition: p.partition })) }] });
+      }).catch((error: unknown) => {
+        if (rootCause(error).type === 'UNKNOWN_TOPIC_OR_PARTITION') return { responses: [] };
         throw error;
       });
-      for (const { partitions: found } of result) {
-        for (const p of found) {
-          if (Number(p.offset) < 0) continue;
-          if (!partitions.some((w) => w.topic === topic && w.partition === p.partition)) continue;
-          committed.push({ topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? '' });
-        }
+      for (const found of responses.flatMap((r) => r.partitions)) {
+        if (Number(found.offset) < 0 || !wanted.some((w) => w.partition === found.partition)) continue;
+        committed.push({ topic, partition: found.partition, offset: Number(found.offset), metadata: found.metadata ?? '' });
       }
     }
     return committed;
   }
 
-  /** Beginning or end offset of each partition. */
+  /** Beginning or end offset of each partition (the end is the last stable offset when read_committed). */
   async edgeOffsets(partitions: TopicPartition[], edge: 'beginning' | 'end'): Promise<TopicPartitionOffset[]> {
     await this.ready();
     const result: TopicPartitionOffset[] = [];
     for (const [topic, wanted] of groupByTopic(partitions)) {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
-      for (const { partition } of wanted) {
-        const found = offsets.find((o) => o.partition === partition);
-        if (!found) throw Object.assign(new Error(`No partition ${partition} in topic ${topic}`), { partitionMissing: true });
-        result.push({ topic, partition, offset: Number(edge === 'beginning' ? found.low : found.high) });
-      }
+      const offsets = await this.listOffsets(topic, wanted, { fromBeginning: edge === 'beginning' });
+      for (const { partition } of wanted) result.push({ topic, partition, offset: offsets.get(partition)! });
     }
     return result;
   }
@@ -172,12 +162,11 @@ export class PartitionFetcher {
     const result: TopicPartitionOffset[] = [];
     for (const [topic, ofTopic] of groupByTopic(wanted)) {
       for (const timestamp of new Set(ofTopic.map((w) => w.timestamp))) {
-        const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
-        for (const w of ofTopic.filter((x) => x.timestamp === timestamp)) {
-          const found = offsets.find((o) => o.partition === w.partition);
-          if (!found) throw Object.assign(new Error(`No partition ${w.partition} in topic ${topic}`), { partitionMissing: true });
-          result.push({ topic, partition: w.partition, offset: Number(found.offset) });
-        }
+        const atTime = ofTopic.filter((w) => w.timestamp === timestamp);
+        const offsets = await this.listOffsets(topic, atTime, { fromTimestamp: timestamp });
+        const later = atTime.filter((w) => offsets.get(w.partition)! < 0); // no record that late
+        const ends = later.length > 0 ? await this.listOffsets(topic, later, { fromBeginning: false }) : new Map<number, number>();
+        for (const w of atTime) result.push({ topic, partition: w.partition, offset: ends.get(w.partition) ?? offsets.get(w.partition)! });
       }
     }
     return result;
@@ -190,6 +179,124 @@ export class PartitionFetcher {
   private ready(): Promise<void> {
     return this.connection.ready();
   }
+
+  private retrying<T>(work: () => Promise<T>): Promise<T> {
+    return withFreshMetadata(work, () => this.cluster.refreshMetadata(), {
+      attempts: LOOKUP_BUDGET.attempts,
+      deadline: Date.now() + LOOKUP_BUDGET.ms,
+    });
+  }
+
+  /** One try at every pending partition; returns those that failed with stale metadata. */
+  private async fetchRound(
+    pending: TopicPartitionOffset[],
+    options: FetchOptions,
+    deadline: number,
+    result: FetchResult,
+  ): Promise<{ failed: TopicPartitionOffset[]; error: unknown; answered: boolean }> {
+    const failed: TopicPartitionOffset[] = [];
+    let error: unknown;
+    let answered = false;
+    const fail = (positions: TopicPartitionOffset[], cause: unknown) => {
+      failed.push(...positions);
+      error = cause;
+    };
+    let byLeader: Map<string, TopicPartitionOffset[]>;
+    try {
+      await this.cluster.addMultipleTargetTopics([...new Set(pending.map((p) => p.topic))]);
+      byLeader = this.groupByLeader(pending, fail);
+    } catch (e) {
+      if (!needsFreshMetadata(e)) throw e;
+      return { failed: pending, error: e, answered };
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, wanted]) => {
+        let response: Awaited<ReturnType<InternalBroker['fetch']>>;
+        try {
+          const broker = await this.cluster.findBroker({ nodeId: leader });
+          response = await broker.fetch({
+            isolationLevel: ISOLATION_LEVEL_CODES[this.isolationLevel],
+            maxWaitTime: Math.max(0, deadline - Date.now()),
+            minBytes: options.minBytes,
+            maxBytes: options.maxBytes,
+            topics: groupByTopic(wanted).map(([topic, partitions]) => ({
+              topic,
+              partitions: partitions.map((p) => ({ partition: p.partition, fetchOffset: String(p.offset), maxBytes: options.maxBytesPerPartition })),
+            })),
+          });
+          if (response.errorCode) throw protocolError(response.errorCode);
+        } catch (e) {
+          if (!needsFreshMetadata(e)) throw e;
+          return fail(wanted, e);
+        }
+        for (const { topicName, partitions } of response.responses) {
+          for (const fetched of partitions) {
+            const position = wanted.find((p) => p.topic === topicName && p.partition === fetched.partition);
+            if (!position) continue;
+            if (fetched.errorCode === 0) {
+              answered = true;
+              this.collect(position, fetched, result);
+            } else if (fetched.errorCode === OFFSET_OUT_OF_RANGE) {
+              answered = true;
+              result.outOfRange.push({ topic: topicName, partition: fetched.partition });
+            } else {
+              // Java's fetcher refreshes metadata after UNKNOWN_TOPIC_OR_PARTITION too (a stale leader).
+              const e = protocolError(fetched.errorCode);
+              if (fetched.errorCode !== UNKNOWN_TOPIC_OR_PARTITION && !needsFreshMetadata(e)) throw e;
+              fail([position], e);
+            }
+          }
+        }
+      }),
+    );
+    return { failed, error, answered };
+  }
+
+  private collect(position: TopicPartitionOffset, fetched: InternalFetchedPartition, result: FetchResult): void {
+    const { topic, partition, offset: from } = position;
+    const { messages, nextOffset } = visibleRecords(fetched.messages, fetched.abortedTransactions, from, this.isolationLevel);
+    for (const m of messages) {
+      result.records.push({ topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) });
+    }
+    if (nextOffset !== null) result.nextOffsets.push({ topic, partition, offset: nextOffset });
+  }
+
+  /** Partitions by leader; those the metadata has no leader for yet fail (retried after a refresh). */
+  private groupByLeader(
+    positions: TopicPartitionOffset[],
+    fail: (positions: TopicPartitionOffset[], cause: unknown) => void,
+  ): Map<string, TopicPartitionOffset[]> {
+    const byLeader = new Map<string, TopicPartitionOffset[]>();
+    for (const [topic, ofTopic] of groupByTopic(positions)) {
+      const leaders = this.cluster.findLeaderForPartitions(topic, ofTopic.map((p) => p.partition));
+      for (const [leader, partitions] of Object.entries(leaders)) {
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), ...ofTopic.filter((p) => partitions.includes(p.partition))]);
+      }
+      const led = new Set(Object.values(leaders).flat());
+      const leaderless = ofTopic.filter((p) => !led.has(p.partition));
+      if (leaderless.length > 0) fail(leaderless, protocolError(LEADER_NOT_AVAILABLE));
+    }
+    return byLeader;
+  }
+
+  /** ListOffsets for some partitions of one topic, retried on fresh metadata. */
+  private listOffsets(topic: string, wanted: TopicPartition[], spec: { fromBeginning?: boolean; fromTimestamp?: number }): Promise<Map<number, number>> {
+    return this.retrying(async () => {
+      await this.cluster.addMultipleTargetTopics([topic]);
+      const known = new Set(this.cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId));
+      const missing = wanted.find((w) => !known.has(w.partition));
+      if (missing) throw Object.assign(new Error(`No partition ${missing.partition} in topic ${topic}`), { partitionMissing: true });
+      const [found] = await this.cluster.fetchTopicsOffset([{ topic, partitions: wanted.map((w) => ({ partition: w.partition })), ...spec }]);
+      const offsets = new Map((found?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const));
+      // A partition without a leader in the metadata is left out of the requests: ask again.
+      if (wanted.some((w) => !offsets.has(w.partition))) throw protocolError(LEADER_NOT_AVAILABLE);
+      return offsets;
+    });
+  }
+}
+
+function isCluster(source: Kafka | InternalCluster): source is InternalCluster {
+  return typeof (source as InternalCluster).findBroker === 'function';
 }
 
 function groupByTopic<T extends TopicPartition>(items: T[]): Array<[string, T[]]> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CompressionTypes } from 'kafkajs';
-import { ConfigError, describeConfigKeys, envNameToKey, loadConfig, type Config } from '../../src/config/config.ts';
+import { ConfigError, describeConfigKeys, envNameToKey, loadConfig, MAX_CONSUMER_REQUEST_TIMEOUT_MS, type Config } from '../../src/config/config.ts';
 import {
   PASS_THROUGH_GROUPS,
   toAdminConfig,
@@ -72,6 +72,9 @@ describe('loadConfig defaults', () => {
     assert.equal(config.consumerRequestMaxBytes, 67108864);
     assert.equal(config.consumerInstanceTimeoutMs, 300000);
     assert.equal(config.consumerIteratorBackoffMs, 50);
+    assert.equal(config.consumerSubscriptionMaxTopics, 1000);
+    assert.equal(config.consumerMaxPendingRequests, 32);
+    assert.equal(config.consumerPatternRefreshMs, 30000);
     assert.equal(config.fetchMinBytes, -1);
     assert.equal(config.schemaRegistryUrl, null);
     assert.equal(config.journalPath, 'data/journal.db');
@@ -261,7 +264,7 @@ describe('top-level keys', () => {
 
   it('rejects non-decimal and out-of-range integers', () => {
     for (const bad of ['1.5', 'abc', '', '0x10', '1e3', '+5', '2147483648']) {
-      assertProblem(() => fromKeys({ 'consumer.request.timeout.ms': bad }), /expected an integer >= 0$/);
+      assertProblem(() => fromKeys({ 'consumer.request.timeout.ms': bad }), /expected an integer between 0 and 300000$/);
     }
     assertProblem(() => fromKeys({ 'consumer.request.timeout.ms': '-1' }), /^consumer\.request\.timeout\.ms = "-1"/);
     assertProblem(() => fromKeys({ 'consumer.request.max.bytes': '0' }), /expected an integer >= 1/);
@@ -311,6 +314,54 @@ describe('top-level keys', () => {
     assert.deepEqual(config.producer, {});
     assert.equal(config.consumerIteratorBackoffMs, 8);
     assert.equal(config.producerMaxBlockMs, 4);
+  });
+});
+
+describe('consumer limits', () => {
+  it('caps consumer.request.timeout.ms at 5 minutes, the per-instance bound too', () => {
+    assert.equal(MAX_CONSUMER_REQUEST_TIMEOUT_MS, 300_000);
+    assert.equal(fromKeys({ 'consumer.request.timeout.ms': '300000' }).consumerRequestTimeoutMs, 300_000);
+    for (const bad of ['300001', '2147483647']) {
+      assertProblem(() => fromKeys({ 'consumer.request.timeout.ms': bad }), /^consumer\.request\.timeout\.ms = .*expected an integer between 0 and 300000$/);
+    }
+  });
+
+  it('reads consumer.subscription.max.topics in [1, 100000]', () => {
+    assert.equal(fromKeys({ 'consumer.subscription.max.topics': '1' }).consumerSubscriptionMaxTopics, 1);
+    assert.equal(fromKeys({ 'consumer.subscription.max.topics': '100000' }).consumerSubscriptionMaxTopics, 100_000);
+    for (const bad of ['0', '100001', 'many']) {
+      assertProblem(() => fromKeys({ 'consumer.subscription.max.topics': bad }), /^consumer\.subscription\.max\.topics = .*expected an integer between 1 and 100000$/);
+    }
+  });
+
+  it('reads consumer.instance.max.pending.requests in [1, 10000]', () => {
+    assert.equal(fromKeys({ 'consumer.instance.max.pending.requests': '1' }).consumerMaxPendingRequests, 1);
+    assert.equal(fromKeys({ 'consumer.instance.max.pending.requests': '10000' }).consumerMaxPendingRequests, 10_000);
+    for (const bad of ['0', '10001', '-1']) {
+      assertProblem(() => fromKeys({ 'consumer.instance.max.pending.requests': bad }), /expected an integer between 1 and 10000$/);
+    }
+  });
+
+  it('reads consumer.pattern.refresh.ms in [1000, 3600000]', () => {
+    assert.equal(fromKeys({ 'consumer.pattern.refresh.ms': '1000' }).consumerPatternRefreshMs, 1000);
+    assert.equal(fromKeys({ 'consumer.pattern.refresh.ms': '3600000' }).consumerPatternRefreshMs, 3_600_000);
+    for (const bad of ['999', '3600001', '']) {
+      assertProblem(() => fromKeys({ 'consumer.pattern.refresh.ms': bad }), /expected an integer between 1000 and 3600000$/);
+    }
+  });
+
+  it('keeps the new consumer.* proxy keys out of the kafkajs pass-through', () => {
+    const config = fromKeys({ 'consumer.subscription.max.topics': '5', 'consumer.instance.max.pending.requests': '6', 'consumer.pattern.refresh.ms': '7000' });
+    assert.deepEqual(config.consumer, {});
+    assert.deepEqual([config.consumerSubscriptionMaxTopics, config.consumerMaxPendingRequests, config.consumerPatternRefreshMs], [5, 6, 7000]);
+  });
+
+  it('documents the new keys with their defaults, and the pattern refresh’s Java counterpart', () => {
+    const byKey = new Map(describeConfigKeys().map((k) => [k.key, k]));
+    assert.equal(byKey.get('consumer.subscription.max.topics')?.default, '1000');
+    assert.equal(byKey.get('consumer.instance.max.pending.requests')?.default, '32');
+    assert.equal(byKey.get('consumer.pattern.refresh.ms')?.default, '30000');
+    assert.match(byKey.get('consumer.pattern.refresh.ms')?.description ?? '', /metadata\.max\.age\.ms/);
   });
 });
 

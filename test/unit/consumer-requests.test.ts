@@ -3,6 +3,9 @@ import { describe, test } from 'node:test';
 import { RestError } from '../../src/errors.ts';
 import { NO_BODY } from '../../src/http/body.ts';
 import {
+  MAX_COMMIT_METADATA_LENGTH,
+  MAX_CONSUMER_REQUEST_TIMEOUT_MS,
+  MAX_LIST_ENTRIES,
   parseCommit,
   parseCreateConsumer,
   parseOffsets,
@@ -178,6 +181,17 @@ describe('parseCreateConsumer', () => {
     throwsRest(() => create({ requestWaitMs: -5 }), 42204, 422, CONFIG_PREFIX);
   });
 
+  test('consumer.request.timeout.ms and requestWaitMs are capped at 5 minutes', () => {
+    assert.equal(MAX_CONSUMER_REQUEST_TIMEOUT_MS, 300_000);
+    assert.equal(create({ 'consumer.request.timeout.ms': 300_000 }).config.requestTimeoutMs, 300_000);
+    assert.equal(create({ requestWaitMs: '300000' }).config.requestTimeoutMs, 300_000);
+    for (const value of [300_001, '300001', 2_147_483_647]) {
+      const e = throwsRest(() => create({ 'consumer.request.timeout.ms': value }), 42204, 422, CONFIG_PREFIX);
+      assert.match(e.message, /consumer\.request\.timeout\.ms must be an integer in \[0, 300000\]/);
+      throwsRest(() => create({ requestWaitMs: value }), 42204, 422, /\[0, 300000\]/);
+    }
+  });
+
   test('unknown fields are 42204 naming the field', () => {
     for (const field of ['group.id', 'max.poll.records', 'enable.auto.commit', 'foo']) {
       const e = throwsRest(() => create({ [field]: 'x' }), 42204, 422, CONFIG_PREFIX);
@@ -191,46 +205,88 @@ describe('parseCreateConsumer', () => {
 });
 
 describe('parseSubscription', () => {
+  const subscribe = (body: unknown, limits = { maxTopics: 1000 }) => parseSubscription(body, limits);
+
   test('topics, deduplicated in order', () => {
-    assert.deepEqual(parseSubscription({ topics: ['t1', 't2'] }), { topics: ['t1', 't2'] });
-    assert.deepEqual(parseSubscription({ topics: ['b', 'a', 'b', 'a', 'c'] }), { topics: ['b', 'a', 'c'] });
-    assert.deepEqual(parseSubscription({ topics: [] }), { topics: [] });
+    assert.deepEqual(subscribe({ topics: ['t1', 't2'] }), { topics: ['t1', 't2'] });
+    assert.deepEqual(subscribe({ topics: ['b', 'a', 'b', 'a', 'c'] }), { topics: ['b', 'a', 'c'] });
+    assert.deepEqual(subscribe({ topics: [] }), { topics: [] });
   });
 
   test('a topic pattern', () => {
-    assert.deepEqual(parseSubscription({ topic_pattern: 'test.*' }), { pattern: 'test.*' });
-    assert.deepEqual(parseSubscription({ topics: null, topic_pattern: '^t[0-9]+$' }), { pattern: '^t[0-9]+$' });
+    assert.deepEqual(subscribe({ topic_pattern: 'test.*' }), { pattern: 'test.*' });
+    assert.deepEqual(subscribe({ topics: null, topic_pattern: '^t[0-9]+$' }), { pattern: '^t[0-9]+$' });
   });
 
   test('topics win over topic_pattern', () => {
-    assert.deepEqual(parseSubscription({ topics: ['t'], topic_pattern: 'x.*' }), { topics: ['t'] });
+    assert.deepEqual(subscribe({ topics: ['t'], topic_pattern: 'x.*' }), { topics: ['t'] });
   });
 
   test('a bad regular expression is 422', () => {
-    const e = throwsRest(() => parseSubscription({ topic_pattern: 'test[' }), 422, 422);
+    const e = throwsRest(() => subscribe({ topic_pattern: 'test[' }), 422, 422);
     assert.ok(e.message.includes('test['), e.message);
-    throwsRest(() => parseSubscription({ topic_pattern: '(unclosed' }), 422, 422);
+    throwsRest(() => subscribe({ topic_pattern: '(unclosed' }), 422, 422);
   });
 
   test('bad topics are 422', () => {
     for (const topics of ['t1', [1], [''], [null], { t: 1 }]) {
-      throwsRest(() => parseSubscription({ topics }), 422, 422);
+      throwsRest(() => subscribe({ topics }), 422, 422);
     }
   });
 
   test('an empty body is 422', () => {
-    throwsRest(() => parseSubscription(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
-    throwsRest(() => parseSubscription(null), 422, 422, 'Request body is empty. Data is required.');
+    throwsRest(() => subscribe(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
+    throwsRest(() => subscribe(null), 422, 422, 'Request body is empty. Data is required.');
   });
 
   test('neither topics nor a pattern is 422', () => {
     for (const body of [{}, { topic_pattern: '' }, { topic_pattern: 5 }, { topics: null, topic_pattern: null }]) {
-      throwsRest(() => parseSubscription(body), 422, 422, /topics.*topic_pattern/);
+      throwsRest(() => subscribe(body), 422, 422, /topics.*topic_pattern/);
     }
   });
 
   test('a body that is not an object is 400', () => {
-    throwsRest(() => parseSubscription(['t']), 400, 400);
+    throwsRest(() => subscribe(['t']), 400, 400);
+  });
+
+  test('more distinct topics than consumer.subscription.max.topics is 422 naming the limit and the key', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `topic-${i}`);
+    assert.equal((subscribe({ topics: names(1000) }) as { topics: string[] }).topics.length, 1000);
+    const e = throwsRest(() => subscribe({ topics: names(1001) }), 422, 422);
+    assert.match(e.message, /at most 1000 topics/);
+    assert.match(e.message, /consumer\.subscription\.max\.topics/);
+    // Duplicates do not count; the limit is the one given.
+    assert.deepEqual(subscribe({ topics: [...names(3), ...names(3)] }, { maxTopics: 3 }), { topics: names(3) });
+    throwsRest(() => subscribe({ topics: names(4) }, { maxTopics: 3 }), 422, 422, /at most 3 topics/);
+  });
+
+  test('topics must be legal Kafka topic names', () => {
+    assert.deepEqual(subscribe({ topics: ['a.B_c-9', 'x'.repeat(249), '...'] }), { topics: ['a.B_c-9', 'x'.repeat(249), '...'] });
+    for (const bad of ['.', '..', 'x'.repeat(250), 'has space', 'a/b', 'tópico', 'a:b']) {
+      throwsRest(() => subscribe({ topics: ['ok', bad] }), 422, 422, /^topics\[1\] is not a legal topic name/);
+    }
+  });
+
+  test('a backtracking-prone pattern is accepted: RE2 matches it in linear time', () => {
+    assert.deepEqual(subscribe({ topic_pattern: '(a+)+b' }), { pattern: '(a+)+b' });
+  });
+
+  test('patterns using what RE2 lacks (lookarounds, backreferences) are 422 with the reason', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['(?!__).*', /lookahead and lookbehind/],
+      ['(?=t).*', /lookahead and lookbehind/],
+      ['.*(?<!-dlq)', /lookahead and lookbehind/],
+      ['(t)\\1', /backreferences/],
+    ];
+    for (const [topic_pattern, reason] of cases) {
+      const e = throwsRest(() => subscribe({ topic_pattern }), 422, 422, reason);
+      assert.ok(e.message.includes(JSON.stringify(topic_pattern).slice(1, -1)), e.message);
+    }
+  });
+
+  test('a pattern longer than 1024 characters is 422', () => {
+    assert.deepEqual(subscribe({ topic_pattern: 'a'.repeat(1024) }), { pattern: 'a'.repeat(1024) });
+    throwsRest(() => subscribe({ topic_pattern: 'a'.repeat(1025) }), 422, 422, /1025 characters long, the limit is 1024/);
   });
 });
 
@@ -277,6 +333,19 @@ describe('parsePartitions', () => {
     throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 0 }, { topic: 't' }] }), 422, 422, /partitions\[1\]/);
   });
 
+  test('assigned topics must be legal names, partitions int32', () => {
+    throwsRest(() => parsePartitions({ partitions: [{ topic: 'a b', partition: 0 }] }), 422, 422, /^partitions\[0\]\.topic is not a legal topic name/);
+    throwsRest(() => parsePartitions({ partitions: [{ topic: '..', partition: 0 }] }), 422, 422, /not a legal topic name/);
+    assert.deepEqual(parsePartitions({ partitions: [{ topic: 't', partition: 2_147_483_647 }] }), [{ topic: 't', partition: 2_147_483_647 }]);
+    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 2_147_483_648 }] }), 422, 422, /partitions\[0\]\.partition/);
+  });
+
+  test(`more than ${MAX_LIST_ENTRIES} entries is 422`, () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => ({ topic: 't', partition: i }));
+    assert.equal(parsePartitions({ partitions: list(MAX_LIST_ENTRIES) }).length, MAX_LIST_ENTRIES);
+    throwsRest(() => parsePartitions({ partitions: list(MAX_LIST_ENTRIES + 1) }), 422, 422, /^"partitions" may list at most 10000 entries/);
+  });
+
   test('an empty body is 422', () => {
     throwsRest(() => parsePartitions(NO_BODY), 422, 422, 'Request body is empty. Data is required.');
     throwsRest(() => parsePartitions(null), 422, 422);
@@ -314,12 +383,47 @@ describe('parseOffsets', () => {
     }
     throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset: 1, metadata: 5 }], 'offsets'), 422, 422, /^offsets\[0\]\.metadata/);
     throwsRest(() => parseOffsets([{ topic: 't', partition: -2, offset: 1 }], 'offsets'), 422, 422, /^offsets\[0\]\.partition/);
+    throwsRest(() => parseOffsets([{ topic: 't/x', partition: 0, offset: 1 }], 'offsets'), 422, 422, /^offsets\[0\]\.topic is not a legal/);
     throwsRest(
       () => parseOffsets([{ topic: 't', partition: 0, offset: 1 }, { partition: 0, offset: 1 }], 'offsets'),
       422,
       422,
       /^offsets\[1\]\.topic/,
     );
+  });
+});
+
+describe('list and metadata bounds', () => {
+  const offsets = (n: number) => Array.from({ length: n }, (_, i) => ({ topic: 't', partition: i, offset: 0 }));
+
+  test('metadata up to 4096 characters is kept; longer is 422 naming the field', () => {
+    assert.equal(MAX_COMMIT_METADATA_LENGTH, 4096);
+    const max = 'm'.repeat(4096);
+    assert.equal(parseCommit({ offsets: [{ topic: 't', partition: 0, offset: 1, metadata: max }] })?.[0]?.metadata, max);
+    // 40,000 characters used to reach the encoder, whose int16 length overflowed into a 500.
+    for (const metadata of ['m'.repeat(4097), 'm'.repeat(40_000)]) {
+      throwsRest(
+        () => parseCommit({ offsets: [{ topic: 't', partition: 0, offset: 1 }, { topic: 't', partition: 1, offset: 1, metadata }] }),
+        422,
+        422,
+        /^offsets\[1\]\.metadata must be at most 4096 characters/,
+      );
+    }
+  });
+
+  test('offsets and timestamps lists are bounded too', () => {
+    assert.equal(parseOffsets(offsets(MAX_LIST_ENTRIES), 'offsets').length, MAX_LIST_ENTRIES);
+    throwsRest(() => parseCommit({ offsets: offsets(MAX_LIST_ENTRIES + 1) }), 422, 422, /^"offsets" may list at most 10000 entries/);
+    throwsRest(() => parsePositions({ offsets: offsets(MAX_LIST_ENTRIES + 1) }), 422, 422, /^"offsets" may list at most/);
+    const timestamps = Array.from({ length: MAX_LIST_ENTRIES + 1 }, (_, i) => ({ topic: 't', partition: i, timestamp: 0 }));
+    throwsRest(() => parsePositions({ timestamps }), 422, 422, /^"timestamps" may list at most 10000 entries/);
+  });
+
+  test('timestamps before the epoch or fractional are 422 (negative ones are Kafka special queries)', () => {
+    for (const timestamp of [-1, -2, 1.5, '1969-12-31T23:59:59Z']) {
+      throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }), 422, 422, /^timestamps\[0\]\.timestamp must be at or after 1970/);
+    }
+    assert.equal(parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp: 0 }] }).timestamps[0]?.timestamp, 0);
   });
 });
 

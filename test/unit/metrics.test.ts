@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { codecFor } from '../../src/codecs/index.ts';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { ConsumerCommand } from '../../src/actors/consumer/protocol.ts';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Router from '@koa/router';
@@ -289,28 +291,36 @@ describe('instrumentation hooks', () => {
           bufferMaxBytes: 1 << 20,
           maxBytesPerPartition: 1 << 20,
           autoCommitIntervalMs: 5000,
+          maxPendingRequests: 8,
+          patternRefreshMs: 30_000,
         },
+        topicNames: async () => ['a', 'bb'],
         logger,
         metrics,
       },
       'p1',
     );
-    const instance = supervisor.create('g', {
+    await supervisor.create('g', {
       name: 'c',
       config: { format: 'binary', autoOffsetReset: 'earliest', autoCommit: false, fetchMinBytes: null, requestTimeoutMs: null },
     });
+    const ask = <C extends ConsumerCommand>(command: C) =>
+      supervisor.ask({ ref: { group: 'g', instance: 'c' }, requestId: randomUUID(), deadline: Date.now() + 5000, command });
     try {
-      await instance.assign([
-        { topic: 'a', partition: 0 },
-        { topic: 'bb', partition: 0 },
-      ]);
-      const first = await instance.read({ timeoutMs: 200, maxBytes: 0 });
+      await ask({
+        type: 'Assign',
+        partitions: [
+          { topic: 'a', partition: 0 },
+          { topic: 'bb', partition: 0 },
+        ],
+      });
+      const first = await ask({ type: 'Read', timeoutMs: 200, maxBytes: 0, format: 'binary' });
       assert.equal(first.records.length, 2);
-      first.settle(false); // the response failed: nothing was consumed
+      await ask({ type: 'Ack', delivery: first.delivery!, delivered: false }); // the response failed: nothing was consumed
       assert.equal(sample(await metrics.render(), 'kafka_rest_consumed_records_total{topic="a"}'), undefined);
-      const second = await instance.read({ timeoutMs: 200, maxBytes: 0 });
+      const second = await ask({ type: 'Read', timeoutMs: 200, maxBytes: 0, format: 'binary' });
       assert.equal(second.records.length, 2);
-      second.settle(true);
+      await ask({ type: 'Ack', delivery: second.delivery!, delivered: true });
       const text = await metrics.render();
       assert.equal(sample(text, 'kafka_rest_consumed_records_total{topic="a"}'), 1);
       assert.equal(sample(text, 'kafka_rest_consumed_bytes_total{topic="a"}'), 4); // "k" + "a-v"

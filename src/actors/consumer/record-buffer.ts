@@ -30,8 +30,6 @@ export class RecordBuffer {
     return this.size >= this.maxBytes;
   }
 
-
-
   /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
   push(records: FetchedRecord[]): void {
     let added = false;
@@ -90,16 +88,18 @@ export class RecordBuffer {
     if (!this.full) this.wakeRoom();
   }
 
-  /** Resolves when records arrive or after `ms`. */
-  waitForRecords(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
+  /** Resolves when records arrive, after `ms`, or when `signal` aborts. */
+  waitForRecords(ms: number, signal?: AbortSignal): Promise<void> {
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
       };
       const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
       this.waiters.push(done);
     });
   }

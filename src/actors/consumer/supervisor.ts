@@ -1,23 +1,23 @@
 /**
- * Owns the consumer instances: creation (unique per group and name), lookup, deletion, idle expiry
- * from last use, recovery from the journal at start-up, and shutdown. Expiry deadlines are data
- * (each session's lastUsedAt), checked by a sweep, so they survive a restart unchanged.
+ * Owns the consumer actors of this process and serves the consumer port: creation (unique per
+ * group and name), routing of commands by reference, recovery from the journal at start-up, and
+ * shutdown. Each actor keeps its own expiry timer; an instance whose deadline passed while the
+ * proxy was down is ended here without touching Kafka (its stale positions are never committed).
  */
 import { randomUUID } from 'node:crypto';
 import { initialTransition } from 'xstate';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
-import { CONSUMER_ACTOR_TYPE, ConsumerInstance, type ConsumerDeps } from './instance.ts';
+import { CONSUMER_ACTOR_TYPE, ConsumerActor, type ConsumerDeps } from './consumer-actor.ts';
+import type { AnswerOf, CommandEnvelope, ConsumerCommand, ConsumerPort, ConsumerRef, CreateInstance, InstanceDescription } from './protocol.ts';
+import type { SessionSnapshot } from './decide.ts';
 import { foldSession } from './recovery.ts';
-import { consumerSessionMachine, type InstanceConfig, type SessionInput } from './session-machine.ts';
+import { consumerSessionMachine, type SessionInput } from './session-machine.ts';
 
-export interface CreateInstance {
-  name?: string;
-  config: InstanceConfig;
-}
+const MAX_TIMER_MS = 2_147_483_647;
 
-export class ConsumerSupervisor {
-  private readonly instances = new Map<string, ConsumerInstance>();
-  private sweeper: NodeJS.Timeout | null = null;
+export class ConsumerSupervisor implements ConsumerPort {
+  private readonly instances = new Map<string, ConsumerActor>();
+  private closing = false;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -29,80 +29,85 @@ export class ConsumerSupervisor {
     const { journal, settings, logger } = this.deps;
     let recovered = 0;
     for (const actorId of journal.actorIds(CONSUMER_ACTOR_TYPE)) {
-      const snapshot = foldSession(journal, actorId);
-      if (!snapshot || snapshot.status !== 'active') {
+      const session = foldSession(journal, actorId);
+      if (!session || session.status !== 'active') {
         journal.compact(actorId);
         continue;
       }
-      const instance = new ConsumerInstance(actorId, snapshot, this.deps);
-      const { group, name, lastUsedAt } = instance.context;
+      const { group, name, lastUsedAt } = session.context;
       if (Date.now() - lastUsedAt >= settings.instanceTimeoutMs) {
-        // Its deadline passed while the proxy was down.
-        void instance.expire();
+        journal.append(actorId, CONSUMER_ACTOR_TYPE, 'Expired', { at: Date.now() });
+        journal.compact(actorId);
+        logger.info({ group, instance: name }, 'consumer instance expired while the proxy was down');
         continue;
       }
-      this.instances.set(key(group, name), instance);
-      void instance.start().catch((error: unknown) => logger.error({ err: error, group, name }, 'could not resume consumer instance'));
+      this.spawn(actorId, session);
       recovered++;
     }
     return recovered;
   }
 
-  create(group: string, request: CreateInstance): ConsumerInstance {
+  async create(group: string, request: CreateInstance): Promise<InstanceDescription> {
+    if (this.closing) throw new RestError(ErrorCode.ServiceUnavailable, 'The proxy is shutting down.');
     const name = request.name ?? `rest-consumer-${this.proxyId ? `${this.proxyId}-` : ''}${randomUUID()}`;
-    if (this.instances.has(key(group, name))) {
-      throw new RestError(
-        ErrorCode.ConsumerAlreadyExists,
-        'Consumer with specified consumer ID already exists in the specified consumer group.',
-      );
+    if (this.instances.has(key({ group, instance: name }))) {
+      throw new RestError(ErrorCode.ConsumerAlreadyExists, 'Consumer with specified consumer ID already exists in the specified consumer group.');
     }
     const actorId = `consumer-${randomUUID()}`;
     const input: SessionInput = { group, name, config: request.config, at: Date.now() };
     this.deps.journal.append(actorId, CONSUMER_ACTOR_TYPE, 'Created', input);
-    const [snapshot] = initialTransition(consumerSessionMachine, input);
-    const instance = new ConsumerInstance(actorId, snapshot, this.deps);
-    this.instances.set(key(group, name), instance);
-    void instance.start();
-    return instance;
+    const [session] = initialTransition(consumerSessionMachine, input);
+    this.spawn(actorId, session);
+    return { group, name, config: request.config };
   }
 
-  get(group: string, name: string): ConsumerInstance {
-    const instance = this.instances.get(key(group, name));
-    if (!instance) throw Errors.consumerInstanceNotFound();
-    return instance;
+  async ask<C extends ConsumerCommand>(envelope: CommandEnvelope<C>): Promise<AnswerOf[C['type']]> {
+    const actor = this.instances.get(key(envelope.ref));
+    if (!actor) throw Errors.consumerInstanceNotFound();
+    let timer: NodeJS.Timeout | undefined;
+    // Nobody waits past the deadline: the caller is answered, and the actor drops the request.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void actor.ask({ ...envelope, command: { type: 'Cancel', requestId: envelope.requestId } });
+        reject(new RestError(ErrorCode.KafkaRetriableError, 'The consumer instance did not answer in time.'));
+      }, Math.min(Math.max(0, envelope.deadline - Date.now()), MAX_TIMER_MS));
+    });
+    try {
+      const answer = await Promise.race([actor.ask(envelope), late]);
+      if (!answer.ok) throw new RestError(answer.error.error_code, answer.error.message, answer.error.status);
+      return answer.value as AnswerOf[C['type']];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  async delete(group: string, name: string): Promise<void> {
-    const instance = this.get(group, name);
-    this.instances.delete(key(group, name));
-    await instance.delete();
+  /** The actor of an instance of this process (for inspection and tests; callers use `ask`). */
+  get(group: string, instance: string): ConsumerActor {
+    const actor = this.instances.get(key({ group, instance }));
+    if (!actor) throw Errors.consumerInstanceNotFound();
+    return actor;
   }
 
-  list(): ConsumerInstance[] {
+  list(): ConsumerActor[] {
     return [...this.instances.values()];
-  }
-
-  startExpiry(): void {
-    const every = Math.max(50, Math.min(1000, this.deps.settings.instanceTimeoutMs / 4));
-    this.sweeper = setInterval(() => this.expireIdle(), every);
-    this.sweeper.unref();
   }
 
   /** Proxy shutdown: instances stay alive in the journal and come back on the next start. */
   async close(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    await Promise.all(this.list().map((instance) => instance.close().catch(() => undefined)));
+    this.closing = true;
+    await Promise.all(this.list().map((actor) => actor.close()));
   }
 
-  private expireIdle(): void {
-    const now = Date.now();
-    for (const [k, instance] of this.instances) {
-      if (!instance.idle || now - instance.context.lastUsedAt < this.deps.settings.instanceTimeoutMs) continue;
-      this.instances.delete(k);
-      this.deps.logger.info({ group: instance.context.group, instance: instance.context.name }, 'consumer instance expired');
-      void instance.expire().catch(() => undefined);
-    }
+  private spawn(actorId: string, session: SessionSnapshot): void {
+    const { group, name } = session.context;
+    const ref = key({ group, instance: name });
+    const actor = new ConsumerActor(actorId, session, this.deps);
+    this.instances.set(ref, actor);
+    void actor.done.then(() => {
+      if (this.instances.get(ref) === actor) this.instances.delete(ref);
+    });
+    actor.start();
   }
 }
 
-const key = (group: string, name: string) => `${group}\u0000${name}`;
+const key = (ref: ConsumerRef) => `${ref.group}\u0000${ref.instance}`;

@@ -1,31 +1,35 @@
 /**
  * API v2 consumers (Confluent's ConsumersResource): instances, subscriptions, assignments,
- * positions, offsets and records. Handlers only talk to the supervisor and the instance actors,
- * and never wait on them longer than a deadline.
+ * positions, offsets and records. Handlers parse and validate, then send a command through the
+ * consumer port with a deadline; they never touch an instance. A records response is acknowledged
+ * to the instance once written, or reported failed (client gone), so its records are put back.
  */
 import type Router from '@koa/router';
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { ConsumerInstance } from '../../actors/consumer/instance.ts';
-import type { ConsumerSupervisor } from '../../actors/consumer/supervisor.ts';
+import type { AnswerOf, ConsumerCommand, ConsumerPort, ConsumerRef } from '../../actors/consumer/protocol.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
-import { ErrorCode, Errors, RestError } from '../../errors.ts';
+import { Errors } from '../../errors.ts';
 import type { RequestBody } from '../app.ts';
 import { NO_BODY } from '../body.ts';
 import { consumes, produces } from '../content.ts';
 import { MediaType, type Offer } from '../media-types.ts';
 import {
+  MAX_CONSUMER_REQUEST_TIMEOUT_MS,
   parseCommit,
   parseCreateConsumer,
   parsePartitions,
   parsePositions,
   parseSubscription,
   type ConsumerDefaults,
+  type SubscriptionLimits,
 } from './consumer-requests.ts';
 
 export interface ConsumerRoutesOptions {
-  supervisor: ConsumerSupervisor;
+  consumers: ConsumerPort;
   body: RequestBody;
   defaults: ConsumerDefaults;
+  subscriptionLimits: SubscriptionLimits;
   advertisedListeners: URL[];
   /** Upper bound on any wait for an instance beyond a read's own timeout. */
   answerWithinMs: number;
@@ -61,101 +65,112 @@ const FORMAT_OF_TYPE: Record<string, EmbeddedFormat> = {
   [MediaType.V2_PROTOBUF]: 'protobuf',
 };
 
-const SCHEMA_FORMATS = new Set<EmbeddedFormat>(['avro', 'jsonschema', 'protobuf']);
-
 export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOptions): void {
-  const { supervisor, body, defaults } = options;
+  const { consumers, body, defaults } = options;
   const accepts = consumes([MediaType.V2, ...EMBEDDED_OFFERS.map((o) => o.type)]);
   const v2 = produces(CONSUMER_RESPONSE);
-  const instance = (ctx: Context): ConsumerInstance => supervisor.get(ctx.params.group!, ctx.params.instance!);
-  const within = <T>(work: Promise<T>, extraMs = 0) => deadline(work, options.answerWithinMs + extraMs);
+  const refOf = (ctx: Context): ConsumerRef => ({ group: ctx.params.group!, instance: ctx.params.instance! });
+  const ask = <C extends ConsumerCommand>(ctx: Context, command: C, extraMs = 0, requestId = randomUUID()): Promise<AnswerOf[C['type']]> =>
+    consumers.ask({ ref: refOf(ctx), requestId, deadline: Date.now() + options.answerWithinMs + extraMs, command });
   const base = '/consumers/:group/instances/:instance';
 
   router.post('/consumers/:group', accepts, v2, async (ctx) => {
     const request = parseCreateConsumer(await body.read(ctx), defaults);
-    const created = supervisor.create(ctx.params.group!, request);
-    ctx.body = { instance_id: created.context.name, base_uri: baseUri(ctx, options.advertisedListeners, ctx.params.group!, created.context.name) };
+    const created = await consumers.create(ctx.params.group!, request);
+    ctx.body = { instance_id: created.name, base_uri: baseUri(ctx, options.advertisedListeners, created.group, created.name) };
   });
 
   router.delete(base, accepts, v2, async (ctx) => {
-    await within(supervisor.delete(ctx.params.group!, ctx.params.instance!));
+    await ask(ctx, { type: 'Delete' });
     ctx.status = 204;
   });
 
   router.post(`${base}/subscription`, accepts, v2, async (ctx) => {
-    const subscription = parseSubscription(await body.read(ctx));
-    const target = instance(ctx);
-    await within('topics' in subscription && subscription.topics.length === 0 ? target.unsubscribe() : target.subscribe(subscription));
+    const subscription = parseSubscription(await body.read(ctx), options.subscriptionLimits);
+    const empty = 'topics' in subscription && subscription.topics.length === 0;
+    await ask(ctx, empty ? { type: 'Unsubscribe' } : { type: 'Subscribe', subscription });
     ctx.status = 204;
   });
 
   router.get(`${base}/subscription`, v2, async (ctx) => {
-    ctx.body = { topics: await within(instance(ctx).subscription()) };
+    ctx.body = { topics: await ask(ctx, { type: 'GetSubscription' }) };
   });
 
   router.delete(`${base}/subscription`, accepts, v2, async (ctx) => {
-    await within(instance(ctx).unsubscribe());
+    await ask(ctx, { type: 'Unsubscribe' });
     ctx.status = 204;
   });
 
   router.post(`${base}/assignments`, accepts, v2, async (ctx) => {
     const partitions = parsePartitions(await body.read(ctx));
-    await within(instance(ctx).assign(partitions));
+    await ask(ctx, { type: 'Assign', partitions });
     ctx.status = 204;
   });
 
   router.get(`${base}/assignments`, v2, async (ctx) => {
-    ctx.body = { partitions: await within(instance(ctx).assignments()) };
+    ctx.body = { partitions: await ask(ctx, { type: 'GetAssignment' }) };
   });
 
   router.post(`${base}/positions`, accepts, v2, async (ctx) => {
     const { offsets, timestamps } = parsePositions(await body.read(ctx));
-    await within(instance(ctx).seekPositions(offsets, timestamps));
+    await ask(ctx, { type: 'Seek', offsets, timestamps });
     ctx.status = 204;
   });
 
   for (const edge of ['beginning', 'end'] as const) {
     router.post(`${base}/positions/${edge}`, accepts, v2, async (ctx) => {
       const partitions = parsePartitions(await body.read(ctx));
-      await within(instance(ctx).seekToEdge(partitions, edge));
+      await ask(ctx, { type: 'SeekToEdge', partitions, edge });
       ctx.status = 204;
     });
   }
 
   router.post(`${base}/offsets`, accepts, v2, async (ctx) => {
     const offsets = parseCommit(await body.read(ctx));
-    await within(instance(ctx).commit(offsets));
+    await ask(ctx, { type: 'Commit', offsets });
     ctx.body = [];
   });
 
   // GET with a JSON body, as Confluent defines it; no body is 404/40402 (Confluent's quirk).
   router.get(`${base}/offsets`, v2, async (ctx) => {
-    const target = instance(ctx);
     const raw = await body.read(ctx);
-    if (raw === null || raw === NO_BODY) throw Errors.partitionNotFound();
+    if (raw === null || raw === NO_BODY) {
+      await ask(ctx, { type: 'Describe' }); // an unknown instance is still 40403
+      throw Errors.partitionNotFound();
+    }
     const partitions = parsePartitions(raw);
-    const committed = await within(target.committed(partitions));
+    const committed = await ask(ctx, { type: 'GetCommitted', partitions });
     ctx.body = { offsets: committed.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata })) };
   });
 
   router.get(`${base}/records`, produces(RECORDS_RESPONSE), async (ctx) => {
-    const target = instance(ctx);
-    const wanted = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
-    const actual = target.context.config.format;
-    // Confluent tells the formats apart by reader class: the schema formats share one.
-    if (wanted !== actual && !(SCHEMA_FORMATS.has(wanted) && SCHEMA_FORMATS.has(actual))) {
-      throw new RestError(
-        ErrorCode.ConsumerFormatMismatch,
-        'The requested embedded data format does not match the deserializer for this consumer instance',
-      );
-    }
-    const timeoutMs = queryInt(ctx, 'timeout', -1);
+    const ref = refOf(ctx);
+    const format = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
+    // Confluent takes the smaller of timeout and consumer.request.timeout.ms: huge values are fine.
+    const timeoutMs = Math.min(queryInt(ctx, 'timeout', -1), MAX_CONSUMER_REQUEST_TIMEOUT_MS);
     const maxBytes = queryInt(ctx, 'max_bytes', -1);
-    const result = await within(target.read({ timeoutMs, maxBytes }), Math.max(0, timeoutMs));
-    // Positions are journaled only once the response is out; a response that fails goes back in line.
-    ctx.res.once('finish', () => result.settle(true));
-    ctx.res.once('close', () => result.settle(false));
-    ctx.body = result.records;
+    const requestId = randomUUID();
+    const tell = (command: ConsumerCommand) => void consumers.ask({ ref, requestId: randomUUID(), deadline: Date.now() + options.answerWithinMs, command }).catch(() => undefined);
+    // A client that leaves while the read waits cancels it: what it took goes back at once.
+    let gone = false;
+    const left = () => {
+      gone = !ctx.res.writableFinished;
+      if (gone) tell({ type: 'Cancel', requestId });
+    };
+    ctx.res.once('close', left);
+    const extra = timeoutMs > 0 ? timeoutMs : MAX_CONSUMER_REQUEST_TIMEOUT_MS;
+    const answer = await ask(ctx, { type: 'Read', timeoutMs, maxBytes, format }, extra, requestId).finally(() => ctx.res.off('close', left));
+    const { delivery } = answer;
+    if (delivery) {
+      // Positions are journaled only once the response is out; a response that fails goes back in line.
+      const ack = (delivered: boolean) => tell({ type: 'Ack', delivery, delivered });
+      if (gone || ctx.res.destroyed) ack(false);
+      else {
+        ctx.res.once('finish', () => ack(true));
+        ctx.res.once('close', () => ctx.res.writableFinished || ack(false));
+      }
+    }
+    ctx.body = answer.records;
   });
 }
 
@@ -173,15 +188,4 @@ function queryInt(ctx: Context, name: string, fallback: number): number {
   const text = Array.isArray(raw) ? raw[0]! : raw;
   if (!/^-?\d{1,15}$/.test(text)) throw Errors.badRequest(`query parameter ${name} must be an integer, got "${text}"`);
   return Number(text);
-}
-
-function deadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RestError(ErrorCode.KafkaRetriableError, `The consumer instance did not answer within ${ms} ms.`)),
-      ms,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

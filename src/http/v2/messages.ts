@@ -60,7 +60,7 @@ export function registerSimpleConsumerRoute(router: Router, options: SimpleConsu
     while (records.length < count) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      const { records: fetched, outOfRange } = await options.fetcher.fetch([{ topic, partition, offset: next }], {
+      const { records: fetched, outOfRange, nextOffsets } = await options.fetcher.fetch([{ topic, partition, offset: next }], {
         maxWaitMs: Math.min(remaining, 1000),
         minBytes: 1,
         maxBytes: options.maxBytes,
@@ -72,6 +72,9 @@ export function registerSimpleConsumerRoute(router: Router, options: SimpleConsu
         records.push(record);
         next = record.offset + 1;
       }
+      // Past batches that yielded nothing (aborted transactions, markers), or we would ask again.
+      const advanced = nextOffsets.find((p) => p.partition === partition)?.offset;
+      if (records.length < count && advanced !== undefined && advanced > next) next = advanced;
     }
     const codec = codecFor(format)!;
     if (records.length > 0) options.metrics?.recordConsumed(topic, records.length, records.reduce((n, r) => n + recordSize(r), 0));
