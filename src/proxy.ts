@@ -98,7 +98,8 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       createGroupConsumer: (options) =>
         new GroupConsumer(kafka, {
           ...options,
-          config: { maxWaitTimeInMs: DEFAULT_FETCH_MAX_WAIT_MS, ...toConsumerConfig(config.consumer, options.groupId) },
+          // Java's consumer reads uncommitted unless told otherwise; kafkajs's default is the opposite.
+          config: { maxWaitTimeInMs: DEFAULT_FETCH_MAX_WAIT_MS, readUncommitted: true, ...toConsumerConfig(config.consumer, options.groupId) },
         }),
       settings: {
         requestTimeoutMs: config.consumerRequestTimeoutMs,
