@@ -12,12 +12,19 @@ export const MediaType = {
   V2_AVRO: 'application/vnd.kafka.avro.v2+json',
   V2_JSONSCHEMA: 'application/vnd.kafka.jsonschema.v2+json',
   V2_PROTOBUF: 'application/vnd.kafka.protobuf.v2+json',
+  /** Push consume (an extension): records as server-sent events; see docs/STREAMING.md. */
+  EVENT_STREAM: 'text/event-stream',
 } as const;
 
 export interface Offer {
   type: string;
   /** Server-side quality: breaks ties the way Jersey's `qs` does. */
   qs: number;
+  /**
+   * Only an exact Accept range selects it, never `*\/*` or `type/*`: for extensions, so every
+   * Accept a Confluent client sends is negotiated exactly as Confluent does.
+   */
+  explicit?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@
  * Content negotiation as Jersey does it for Confluent's proxy: for each offered type the most
  * specific Accept range that matches it gives its q; the client's q decides first and the server's
  * qs only breaks ties (Jersey's CombinedMediaType comparator); a missing Accept means anything.
+ * An `explicit` offer (an extension) is matched by its exact range only.
  * Request Content-Type is matched without its parameters (charset and the like).
  */
 import type { Offer } from './media-types.ts';
@@ -53,7 +54,7 @@ export function negotiate(acceptHeader: string | undefined, offers: readonly Off
       const s = specificity(range, offer.type);
       if (s > matchSpecificity) [match, matchSpecificity] = [range, s];
     }
-    if (!match || match.q <= 0 || offer.qs <= 0) continue;
+    if (!match || match.q <= 0 || offer.qs <= 0 || (offer.explicit && matchSpecificity < 3)) continue;
     if (!best || match.q > best.q || (match.q === best.q && offer.qs > best.qs)) {
       best = { type: offer.type, q: match.q, qs: offer.qs };
     }

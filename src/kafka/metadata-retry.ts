@@ -46,40 +46,45 @@ export function needsFreshMetadata(error: unknown): boolean {
 export interface RetryBudget {
   /** Tries in all, the first included. */
   attempts: number;
-  /** Epoch ms after which no further retry starts (the first retry always does: see below). */
+  /** Epoch ms after which no further retry starts. */
   deadline: number;
 }
 
 const FIRST_BACKOFF_MS = 100; // Java's retry.backoff.ms
 const MAX_BACKOFF_MS = 1_000;
-/** A refresh may outlive the budget's deadline by this much: without it the retry is pointless. */
-const MIN_REFRESH_WAIT_MS = 1_000;
-
 /**
- * The pause before retry number `retry` (1 = the first retry), or null when the budget is spent.
- * The first retry is always allowed, even past the deadline: a connection that died with its
- * broker fails instantly, and one reconnect is all the caller needs.
+ * The least time retries get, whatever the caller's wait: a connection that died with its broker
+ * fails at once, and one refresh and reconnect (a few ms when the broker is back) is the cure.
  */
+const MIN_RETRY_WINDOW_MS = 1_000;
+
+export function retryBudget(attempts: number, waitMs: number, now = Date.now()): RetryBudget {
+  return { attempts, deadline: now + Math.max(waitMs, MIN_RETRY_WINDOW_MS) };
+}
+
+/** The pause before retry number `retry` (1 = the first retry), or null when the budget is spent. */
 export function retryDelay(retry: number, budget: RetryBudget, now = Date.now()): number | null {
   if (retry >= budget.attempts) return null;
   const delay = Math.min(FIRST_BACKOFF_MS * 2 ** (retry - 1), MAX_BACKOFF_MS);
-  if (retry > 1 && now + delay >= budget.deadline) return null;
-  return delay;
+  return now + delay < budget.deadline ? delay : null;
 }
 
 /**
- * Refreshes metadata, waiting at most until the deadline (or MIN_REFRESH_WAIT_MS): kafkajs's own
- * reconnect retries can take far longer than a caller's wait while a broker is down. A failed
- * refresh is not an error of its own; the retry that follows reports what is wrong.
+ * Refreshes metadata, waiting at most until the deadline; true if fresh metadata arrived. When it
+ * did not, the cluster is out of reach and a retry would only sit through kafkajs's own reconnect
+ * backoff (seconds) to fail the same way, so callers give up instead.
  */
-export async function refreshWithin(refresh: () => Promise<void>, deadline: number): Promise<void> {
+export async function refreshWithin(refresh: () => Promise<void>, deadline: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const wait = Math.max(deadline - Date.now(), MIN_REFRESH_WAIT_MS);
-  await Promise.race([
-    refresh().catch(() => undefined),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, wait))),
+  const refreshed = await Promise.race([
+    refresh().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(deadline - Date.now(), 0)))),
   ]);
   clearTimeout(timer);
+  return refreshed;
 }
 
 /** Runs `work`, refreshing metadata and retrying after stale-metadata errors while the budget lasts. */
@@ -91,7 +96,7 @@ export async function withFreshMetadata<T>(work: () => Promise<T>, refresh: () =
       const delay = needsFreshMetadata(error) ? retryDelay(retry, budget) : null;
       if (delay === null) throw error;
       await sleep(delay);
-      await refreshWithin(refresh, budget.deadline);
+      if (!(await refreshWithin(refresh, budget.deadline))) throw error;
     }
   }
 }

@@ -8,7 +8,7 @@ import type { InternalBroker, InternalCluster, InternalFetchedPartition, Kafka }
 import { createInternalCluster, protocolError } from './client.ts';
 import { rootCause } from './kafka-error.ts';
 import { LazyConnection } from './lazy-connection.ts';
-import { needsFreshMetadata, refreshWithin, retryDelay, sleep, withFreshMetadata, type RetryBudget } from './metadata-retry.ts';
+import { needsFreshMetadata, refreshWithin, retryBudget, retryDelay, sleep, withFreshMetadata } from './metadata-retry.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export type { IsolationLevel } from './aborted-transactions.ts';
@@ -74,22 +74,24 @@ export class PartitionFetcher {
    */
   async fetch(positions: TopicPartitionOffset[], options: FetchOptions): Promise<FetchResult> {
     await this.ready();
-    const budget: RetryBudget = { attempts: FETCH_ATTEMPTS, deadline: Date.now() + options.maxWaitMs };
+    const budget = retryBudget(FETCH_ATTEMPTS, options.maxWaitMs);
+    // The broker may hold a fetch for the caller's wait, not for the retries' longer window.
+    const deadline = Date.now() + options.maxWaitMs;
     const result: FetchResult = { records: [], outOfRange: [], nextOffsets: [] };
     let pending = positions;
     let answered = false;
     for (let retry = 1; pending.length > 0; retry++) {
-      const round = await this.fetchRound(pending, options, budget.deadline, result);
+      const round = await this.fetchRound(pending, options, deadline, result);
       answered ||= round.answered;
       pending = round.failed;
       if (pending.length === 0) break;
       const delay = retryDelay(retry, budget);
-      if (delay === null) {
-        if (!answered) throw round.error;
-        break;
+      if (delay !== null) {
+        await sleep(delay);
+        if (await refreshWithin(() => this.cluster.refreshMetadata(), budget.deadline)) continue;
       }
-      await sleep(delay);
-      await refreshWithin(() => this.cluster.refreshMetadata(), budget.deadline);
+      if (!answered) throw round.error;
+      break;
     }
     return result;
   }
@@ -181,10 +183,7 @@ export class PartitionFetcher {
   }
 
   private retrying<T>(work: () => Promise<T>): Promise<T> {
-    return withFreshMetadata(work, () => this.cluster.refreshMetadata(), {
-      attempts: LOOKUP_BUDGET.attempts,
-      deadline: Date.now() + LOOKUP_BUDGET.ms,
-    });
+    return withFreshMetadata(work, () => this.cluster.refreshMetadata(), retryBudget(LOOKUP_BUDGET.attempts, LOOKUP_BUDGET.ms));
   }
 
   /** One try at every pending partition; returns those that failed with stale metadata. */
