@@ -1,7 +1,7 @@
 /**
  * What the actor inspector shows: every live actor (the consumer supervisor, consumer instances,
  * producer slots) with its state, key context, its machine's states with the current one marked,
- * and its journal timeline. Reading never touches an actor's mailbox, so inspecting a consumer does
+ * and its journal timeline. Reading never sends an actor a request, so inspecting a consumer does
  * not count as using it (its expiry deadline stays where it was).
  */
 import type { AnyStateMachine } from 'xstate';
@@ -104,7 +104,7 @@ export class Inspector {
     }
     if (summary.kind === 'consumer') {
       const instance = this.sources.consumers.list().find((i) => i.actorId === id)!;
-      const { session, lastError, lastRead, queue, joinAttempt } = instance.context;
+      const { session, lastError, lastRead, queue, joinAttempt, incidents } = instance.context;
       const { group, name, config, subscription, assignment, positions, memberId, createdAt } = session.context;
       const assigned = instance.assignment;
       const [partitions, members] = await Promise.all([
@@ -131,7 +131,10 @@ export class Inspector {
         },
         machine: stateTree(consumerSessionMachine, consumerValue(instance.state)),
         partitions,
-        timeline,
+        // Failures are not journaled (they change no state) but belong in the story: merged by time.
+        timeline: [...timeline, ...incidents.map((i) => ({ seq: 0, actorId: id, actorType: 'consumer', type: i.type, payload: { message: i.message }, at: i.at }))].sort(
+          (a, b) => a.at - b.at,
+        ),
       };
     }
     return {

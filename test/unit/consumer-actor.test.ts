@@ -144,6 +144,7 @@ describe('a live consumer actor', () => {
     await ask({ type: 'Ack', delivery: first.delivery!, delivered: false });
     assert.deepEqual(offsets(await read()), [0, 1, 2, 3, 4]);
     assert.ok(!journal.read().some((e) => e.type === 'Delivered'));
+    assert.deepEqual(supervisor.get('g', 'c').context.incidents.map((i) => i.type), ['DeliveryFailed'], 'the inspector is told why');
   });
 
   test('a full queue answers 429; a request past its deadline is answered and never run', async () => {

@@ -31,6 +31,8 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   const first = new Map<string, TopicPartitionOffset>();
   const next = new Map<string, TopicPartitionOffset>();
   const perTopic = new Map<string, { records: number; bytes: number }>();
+  // Records of one partition come in runs: the bookkeeping of the last one is kept at hand.
+  let last: { topic: string; partition: number; next: TopicPartitionOffset; total: { records: number; bytes: number } } | null = null;
   let bytes = 0;
   const putBack = () => rt.putBack([...first.values()]);
   signal.addEventListener('abort', putBack, { once: true });
@@ -45,26 +47,36 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
           full = true;
           break;
         }
-        let rest: RestRecord;
+        // binary and json decode at once: only a schema format's decoder (a Promise) is awaited.
+        let rest: RestRecord | Promise<RestRecord>;
         try {
-          rest = await decodeRecord(rt, record);
+          rest = decodeRecord(rt, record);
+          if (rest instanceof Promise) {
+            rest = await rest;
+            if (signal.aborted) throw cancelled();
+            if (buffer.peek(0) !== record) continue; // a rebalance took it while it was decoded
+          }
         } catch (error) {
+          if (signal.aborted) throw error;
           if (taken.length === 0) throw error; // the record stays first in line: every read reports it
           full = true;
           break;
         }
-        if (signal.aborted) throw cancelled();
-        if (buffer.peek(0) !== record) continue; // a rebalance took it while it was decoded
         buffer.shift(1);
         taken.push(rest);
         bytes += size;
-        const topicTotal = perTopic.get(record.topic) ?? { records: 0, bytes: 0 };
-        topicTotal.records += 1;
-        topicTotal.bytes += size;
-        perTopic.set(record.topic, topicTotal);
-        const key = tpKey(record);
-        if (!first.has(key)) first.set(key, { topic: record.topic, partition: record.partition, offset: record.offset });
-        next.set(key, { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+        if (last === null || last.partition !== record.partition || last.topic !== record.topic) {
+          const key = tpKey(record);
+          let total = perTopic.get(record.topic);
+          if (!total) perTopic.set(record.topic, (total = { records: 0, bytes: 0 }));
+          if (!first.has(key)) first.set(key, { topic: record.topic, partition: record.partition, offset: record.offset });
+          let position = next.get(key);
+          if (!position) next.set(key, (position = { topic: record.topic, partition: record.partition, offset: record.offset + 1 }));
+          last = { topic: record.topic, partition: record.partition, next: position, total };
+        }
+        last.next.offset = record.offset + 1;
+        last.total.records += 1;
+        last.total.bytes += size;
       }
       if (full || (minBytes >= 0 && bytes > minBytes)) break;
       const remaining = deadline - Date.now();
@@ -81,23 +93,45 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   return { events: [], answer, delivery, read: { at: Date.now(), records: taken.length, bytes } };
 }
 
-/** Kafka's RecordDeserializationException wording: which part, where, and what to do. */
-async function decodeRecord(rt: ConsumerRuntime, record: FetchedRecord): Promise<RestRecord> {
-  const part = async (which: 'key' | 'value', bytes: Buffer | null) => {
+/**
+ * Decodes key and value; a Promise only when the decoder answers with one (the schema formats).
+ * Failures carry Kafka's RecordDeserializationException wording: which part, where, and what to do.
+ */
+function decodeRecord(rt: ConsumerRuntime, record: FetchedRecord): RestRecord | Promise<RestRecord> {
+  const fail = (which: 'key' | 'value', error: unknown): never => {
+    const code = error instanceof RestError ? error.errorCode : ErrorCode.Serialization;
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new RestError(
+      code,
+      `Error deserializing ${which} for partition ${record.topic}-${record.partition} at offset ${record.offset}. ` +
+        `If needed, please seek past the record to continue consumption. ${cause}`,
+    );
+  };
+  const part = (which: 'key' | 'value', bytes: Buffer | null): unknown => {
     try {
       const decoded = rt.decoder.decode(bytes);
-      return decoded instanceof Promise ? await decoded : decoded;
+      return decoded instanceof Promise ? decoded.catch((error: unknown) => fail(which, error)) : decoded;
     } catch (error) {
-      const code = error instanceof RestError ? error.errorCode : ErrorCode.Serialization;
-      const cause = error instanceof Error ? error.message : String(error);
-      throw new RestError(
-        code,
-        `Error deserializing ${which} for partition ${record.topic}-${record.partition} at offset ${record.offset}. ` +
-          `If needed, please seek past the record to continue consumption. ${cause}`,
-      );
+      return fail(which, error);
     }
   };
-  return { topic: record.topic, key: await part('key', record.key), value: await part('value', record.value), partition: record.partition, offset: record.offset };
+  const key = part('key', record.key);
+  // The key first, as before: a key that fails is reported even if the value would fail too.
+  if (key instanceof Promise) return key.then((k) => withValue(record, k, part('value', record.value)));
+  return withValue(record, key, part('value', record.value));
 }
+
+function withValue(record: FetchedRecord, key: unknown, value: unknown): RestRecord | Promise<RestRecord> {
+  if (value instanceof Promise) return value.then((v) => restRecord(record, key, v));
+  return restRecord(record, key, value);
+}
+
+const restRecord = (record: FetchedRecord, key: unknown, value: unknown): RestRecord => ({
+  topic: record.topic,
+  key,
+  value,
+  partition: record.partition,
+  offset: record.offset,
+});
 
 const cancelled = () => new RestError(ErrorCode.KafkaRetriableError, 'The read was cancelled.');

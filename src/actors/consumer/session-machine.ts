@@ -1,7 +1,7 @@
 /**
  * The durable state of one v2 consumer instance, as a pure XState machine. Its events are exactly
  * the journal's events, so the state after a crash is the fold of the journal with XState's
- * side-effect-free `transition()`; the live instance (instance.ts) does the Kafka work and feeds
+ * side-effect-free `transition()`; the live actor (consumer-machine.ts) does the Kafka work and feeds
  * the outcome in as these events.
  *
  *   active ─┬─ unsubscribed ⇄ subscribed      Subscribed / Unsubscribed

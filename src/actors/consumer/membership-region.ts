@@ -1,0 +1,43 @@
+/**
+ * The consumer actor's membership region: a subscribed instance joins its group (invoked `join`),
+ * stays a member until the member fails or a pattern's matches change, and retries with backoff;
+ * an instance without a subscription stays detached.
+ */
+import { assign } from 'xstate';
+import { consumerSetup, failed, message } from './consumer-setup.ts';
+
+export const membershipRegion = consumerSetup.createStateConfig({
+  initial: 'checking',
+  states: {
+    checking: { always: [{ guard: 'subscribed', target: 'joining' }, { target: 'detached' }] },
+    detached: { entry: assign({ memberAssignment: [] }) },
+    joining: {
+      invoke: {
+        src: 'join',
+        input: ({ context }) => ({ subscription: context.session.context.subscription!, evictMemberId: context.session.context.memberId }),
+        onDone: { target: 'member' },
+        onError: { target: 'retrying', actions: assign(({ context, event }) => failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`)) },
+      },
+    },
+    member: {
+      after: { patternRefresh: { guard: 'isPattern', target: 'refreshing' } },
+      on: {
+        MEMBER_FAILED: {
+          target: 'retrying',
+          actions: assign(({ context, event }) => failed(context, 'MemberFailed', `the group member failed: ${event.error}`)),
+        },
+      },
+    },
+    refreshing: {
+      // New topics matching the pattern mean a new subscription: rejoin with them.
+      invoke: { src: 'refreshPattern', onDone: [{ guard: ({ event }) => event.output, target: 'joining' }, { target: 'member' }], onError: { target: 'member' } },
+      on: { MEMBER_FAILED: { target: 'retrying' } },
+    },
+    retrying: {
+      entry: [assign({ joinAttempt: ({ context }) => context.joinAttempt + 1, memberAssignment: [] }), { type: 'log', params: ({ context }) => ({ message: 'consumer group join will be retried', error: context.lastError?.message }) }],
+      after: { joinBackoff: { target: 'checking' } },
+    },
+    leaving: { invoke: { src: 'leave', onDone: { target: 'checking' }, onError: { target: 'checking' } } },
+  },
+  on: { SUBSCRIPTION_CHANGED: { target: '.leaving', actions: assign({ joinAttempt: 0 }) } },
+});
