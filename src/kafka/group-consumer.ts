@@ -82,20 +82,19 @@ export class GroupConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const records: FetchedRecord[] = [];
-        for (const m of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          records.push({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(m.offset),
-            key: m.key,
-            value: m.value,
-            timestamp: Number(m.timestamp),
-          });
-          resolveOffset(m.offset);
+        // Nothing can stop or seek the member while this runs synchronously: asking once per batch
+        // (not per record) is the same, and resolving the last offset resolves all before it.
+        const { messages } = batch;
+        if (messages.length > 0 && isRunning() && !isStale()) {
+          const { topic, partition } = batch;
+          const records: FetchedRecord[] = new Array(messages.length);
+          for (let i = 0; i < messages.length; i++) {
+            const m = messages[i]!;
+            records[i] = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
+          }
+          this.options.onRecords(records);
+          resolveOffset(messages[messages.length - 1]!.offset);
         }
-        if (records.length > 0) this.options.onRecords(records);
         await heartbeat();
         // A rebalance shows up as an error from heartbeat(), which kafkajs handles by rejoining.
         while (this.options.isFull() && isRunning() && !isStale()) {

@@ -1,7 +1,7 @@
 /**
  * Consumer sessions across outages, on a broker and journal of their own: a proxy that restarts
- * while the broker is down resumes its sessions once the broker is back (no zombie reading []
- * forever), a subscription never creates topics even where the broker would, and a session that
+ * while the broker is down resumes its sessions once the broker is back, and so does a live
+ * member whose broker goes away (no zombie reading [] forever), a subscription never creates topics even where the broker would, and a session that
  * expired while the proxy was down ends without committing its stale positions.
  */
 import assert from 'node:assert/strict';
@@ -72,6 +72,23 @@ test('a proxy restarted while the broker is down resumes its sessions once the b
     } finally {
       await admin.disconnect();
     }
+
+    // A broker that goes away under a live member: the member fails, the instance rejoins by itself.
+    await broker.stop();
+    await sleep(1_000);
+    await broker.resume();
+    const producer = nativeKafka(broker.bootstrapServers).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: ['o3', 'o4'].map((value) => ({ value, partition: 0 })) });
+    } finally {
+      await producer.disconnect();
+    }
+    const more = await readUntil(base, 2, 90_000);
+    assert.deepEqual(more.map((r) => [r.offset, text(r.value)]), [
+      [3, 'o3'],
+      [4, 'o4'],
+    ]);
   } finally {
     await second.close();
   }

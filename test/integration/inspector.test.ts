@@ -65,6 +65,17 @@ describe('actor inspector', () => {
       await page.locator('#timeline tr[data-type="Joined"]').waitFor({ timeout: 15_000 });
       await page.locator('#partitions tbody tr').first().waitFor({ timeout: 10_000 });
       assert.equal(await page.locator('#partitions tbody tr').count(), 2, 'both partitions with their offsets and lag');
+      // Why an instance may be stuck: its live regions, read pipeline and the group as Kafka sees it.
+      let detail = await call(`${management}/inspector/api/actors/${actorId}`);
+      for (let i = 0; i < 100 && !detail.body.context.live.includes('live.membership.member'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        detail = await call(`${management}/inspector/api/actors/${actorId}`);
+      }
+      assert.ok(detail.body.context.live.includes('live.membership.member'), JSON.stringify(detail.body.context.live));
+      assert.equal(detail.body.context.pipeline.queued, 0);
+      assert.equal(typeof detail.body.context.pipeline.bufferedBytes, 'number');
+      assert.equal(detail.body.context.groupMembers.members.length, 1);
+      assert.ok(detail.body.partitions.every((p: { lag: number | null }) => p.lag === 0), 'an empty topic: nothing to read yet');
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'inspector.png'), fullPage: true });

@@ -151,6 +151,8 @@ describe('docs/openapi.json describes what the proxy answers', () => {
     await api('POST', `/consumers/${group}`, { headers: { 'Content-Type': V2, Accept: BINARY }, body: { name: 'typed' }, status: 200 });
 
     await api('GET', `${base}/records`, { status: 409, code: 40903 });
+    // Push consume: errors before the stream starts are JSON envelopes (docs/STREAMING.md).
+    await api('GET', `${base}/records`, { headers: { Accept: 'text/event-stream' }, status: 409, code: 40903 });
     await api('POST', `${base}/subscription`, v2({ topics: [topic] }));
     await api('POST', `${base}/subscription`, v2({}, 422, 422));
     await api('POST', `/consumers/${group}/instances/nobody/subscription`, v2({ topics: [topic] }, 404, 40403));
@@ -163,6 +165,8 @@ describe('docs/openapi.json describes what the proxy answers', () => {
     await api('GET', `${base}/records/`, { headers: { Accept: JSON_FORMAT }, status: 406, code: 40601 });
     await api('GET', `${base}/records?timeout=soon`, { status: 400, code: 400 });
     await api('GET', `/consumers/${group}/instances/nobody/records`, { status: 404, code: 40403 });
+    await api('GET', `/consumers/${group}/instances/nobody/records`, { headers: { Accept: 'text/event-stream' }, status: 404, code: 40403 });
+    await api('GET', `${base}/records`, { headers: { Accept: 'text/event-stream', 'Last-Event-ID': `${topic}/0` }, status: 400, code: 400 });
 
     const assigned = await api('GET', `${base}/assignments`, { status: 200 });
     assert.equal(assigned.body.partitions.length, 2);

@@ -114,6 +114,9 @@ export const consumerSetup = setup({
       for (const p of [...context.queue, ...(context.current ? [context.current] : [])]) p.reply(errorAnswer(notFound()));
       return { queue: [], current: null };
     }),
+    noteMemberFailed: assign(({ context, event }) =>
+      event.type === 'MEMBER_FAILED' ? failed(context, 'MemberFailed', `the group member failed: ${event.error}`) : {},
+    ),
     refuseLate: ({ event }) => {
       if (event.type === 'ASK') event.request.reply(errorAnswer(notFound()));
     },

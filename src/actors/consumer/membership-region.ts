@@ -6,6 +6,10 @@
 import { assign } from 'xstate';
 import { consumerSetup, failed, message } from './consumer-setup.ts';
 
+// kafkajs reports a failed join as a crash while run() still resolves: a member may fail in
+// joining as well as later, and either way the join starts over.
+const memberFailed = { target: 'retrying', actions: 'noteMemberFailed' } as const;
+
 export const membershipRegion = consumerSetup.createStateConfig({
   initial: 'checking',
   states: {
@@ -18,20 +22,16 @@ export const membershipRegion = consumerSetup.createStateConfig({
         onDone: { target: 'member' },
         onError: { target: 'retrying', actions: assign(({ context, event }) => failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`)) },
       },
+      on: { MEMBER_FAILED: memberFailed },
     },
     member: {
       after: { patternRefresh: { guard: 'isPattern', target: 'refreshing' } },
-      on: {
-        MEMBER_FAILED: {
-          target: 'retrying',
-          actions: assign(({ context, event }) => failed(context, 'MemberFailed', `the group member failed: ${event.error}`)),
-        },
-      },
+      on: { MEMBER_FAILED: memberFailed },
     },
     refreshing: {
       // New topics matching the pattern mean a new subscription: rejoin with them.
       invoke: { src: 'refreshPattern', onDone: [{ guard: ({ event }) => event.output, target: 'joining' }, { target: 'member' }], onError: { target: 'member' } },
-      on: { MEMBER_FAILED: { target: 'retrying' } },
+      on: { MEMBER_FAILED: memberFailed },
     },
     retrying: {
       entry: [assign({ joinAttempt: ({ context }) => context.joinAttempt + 1, memberAssignment: [] }), { type: 'log', params: ({ context }) => ({ message: 'consumer group join will be retried', error: context.lastError?.message }) }],

@@ -95,30 +95,33 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
 
 /**
  * Decodes key and value; a Promise only when the decoder answers with one (the schema formats).
- * Failures carry Kafka's RecordDeserializationException wording: which part, where, and what to do.
+ * Module-level functions, not closures: a closure per record costs more than a binary decode.
  */
 function decodeRecord(rt: ConsumerRuntime, record: FetchedRecord): RestRecord | Promise<RestRecord> {
-  const fail = (which: 'key' | 'value', error: unknown): never => {
-    const code = error instanceof RestError ? error.errorCode : ErrorCode.Serialization;
-    const cause = error instanceof Error ? error.message : String(error);
-    throw new RestError(
-      code,
-      `Error deserializing ${which} for partition ${record.topic}-${record.partition} at offset ${record.offset}. ` +
-        `If needed, please seek past the record to continue consumption. ${cause}`,
-    );
-  };
-  const part = (which: 'key' | 'value', bytes: Buffer | null): unknown => {
-    try {
-      const decoded = rt.decoder.decode(bytes);
-      return decoded instanceof Promise ? decoded.catch((error: unknown) => fail(which, error)) : decoded;
-    } catch (error) {
-      return fail(which, error);
-    }
-  };
-  const key = part('key', record.key);
-  // The key first, as before: a key that fails is reported even if the value would fail too.
-  if (key instanceof Promise) return key.then((k) => withValue(record, k, part('value', record.value)));
-  return withValue(record, key, part('value', record.value));
+  const key = decodePart(rt, record, 'key', record.key);
+  // The key first: a key that fails is reported even if the value would fail too.
+  if (key instanceof Promise) return key.then((k) => withValue(record, k, decodePart(rt, record, 'value', record.value)));
+  return withValue(record, key, decodePart(rt, record, 'value', record.value));
+}
+
+function decodePart(rt: ConsumerRuntime, record: FetchedRecord, which: 'key' | 'value', bytes: Buffer | null): unknown {
+  try {
+    const decoded = rt.decoder.decode(bytes);
+    return decoded instanceof Promise ? decoded.catch((error: unknown) => deserializationFailed(record, which, error)) : decoded;
+  } catch (error) {
+    return deserializationFailed(record, which, error);
+  }
+}
+
+/** Kafka's RecordDeserializationException wording: which part, where, and what to do. */
+function deserializationFailed(record: FetchedRecord, which: 'key' | 'value', error: unknown): never {
+  const code = error instanceof RestError ? error.errorCode : ErrorCode.Serialization;
+  const cause = error instanceof Error ? error.message : String(error);
+  throw new RestError(
+    code,
+    `Error deserializing ${which} for partition ${record.topic}-${record.partition} at offset ${record.offset}. ` +
+      `If needed, please seek past the record to continue consumption. ${cause}`,
+  );
 }
 
 function withValue(record: FetchedRecord, key: unknown, value: unknown): RestRecord | Promise<RestRecord> {
@@ -126,12 +129,10 @@ function withValue(record: FetchedRecord, key: unknown, value: unknown): RestRec
   return restRecord(record, key, value);
 }
 
-const restRecord = (record: FetchedRecord, key: unknown, value: unknown): RestRecord => ({
-  topic: record.topic,
-  key,
-  value,
-  partition: record.partition,
-  offset: record.offset,
-});
+function restRecord(record: FetchedRecord, key: unknown, value: unknown): RestRecord {
+  return { topic: record.topic, key, value, partition: record.partition, offset: record.offset };
+}
 
-const cancelled = () => new RestError(ErrorCode.KafkaRetriableError, 'The read was cancelled.');
+function cancelled(): RestError {
+  return new RestError(ErrorCode.KafkaRetriableError, 'The read was cancelled.');
+}

@@ -33,15 +33,26 @@ export class RecordBuffer {
   /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
   push(records: FetchedRecord[]): void {
     let added = false;
+    // A batch is one partition's run of records: its key and expected offset are looked up once.
+    let key = '';
+    let topic: string | null = null;
+    let partition = -1;
+    let expected: number | undefined;
     for (const record of records) {
-      const key = tpKey(record);
-      const expected = this.next.get(key);
+      if (record.partition !== partition || record.topic !== topic) {
+        if (topic !== null && expected !== undefined) this.next.set(key, expected);
+        topic = record.topic;
+        partition = record.partition;
+        key = tpKey(record);
+        expected = this.next.get(key);
+      }
       if (expected !== undefined && record.offset < expected) continue;
-      this.next.set(key, record.offset + 1);
+      expected = record.offset + 1;
       this.records.push(record);
       this.size += recordSize(record);
       added = true;
     }
+    if (topic !== null && expected !== undefined) this.next.set(key, expected);
     if (added) this.wake();
   }
 
@@ -60,11 +71,19 @@ export class RecordBuffer {
   drop(tp: TopicPartition): void {
     const key = tpKey(tp);
     this.next.delete(key);
-    this.compact();
-    const kept = this.records.filter((r) => tpKey(r) !== key);
-    if (kept.length !== this.records.length) {
+    if (this.length === 0) return;
+    const kept: FetchedRecord[] = [];
+    let size = 0;
+    for (let i = this.head; i < this.records.length; i++) {
+      const r = this.records[i]!;
+      if (r.partition === tp.partition && r.topic === tp.topic) continue;
+      kept.push(r);
+      size += recordSize(r);
+    }
+    if (kept.length !== this.length) {
       this.records = kept;
-      this.size = kept.reduce((n, r) => n + recordSize(r), 0);
+      this.head = 0;
+      this.size = size;
       if (!this.full) this.wakeRoom();
     }
   }

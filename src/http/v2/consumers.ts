@@ -14,6 +14,7 @@ import type { RequestBody } from '../app.ts';
 import { NO_BODY } from '../body.ts';
 import { consumes, produces } from '../content.ts';
 import { MediaType, type Offer } from '../media-types.ts';
+import { streamRecords } from './record-stream.ts';
 import {
   MAX_CONSUMER_REQUEST_TIMEOUT_MS,
   parseCommit,
@@ -24,6 +25,7 @@ import {
   type ConsumerDefaults,
   type SubscriptionLimits,
 } from './consumer-requests.ts';
+import { recordsBody } from './records-body.ts';
 
 export interface ConsumerRoutesOptions {
   consumers: ConsumerPort;
@@ -54,6 +56,8 @@ const RECORDS_RESPONSE: Offer[] = [
   { type: MediaType.V2_AVRO, qs: 0.1 },
   { type: MediaType.V2_JSONSCHEMA, qs: 0.1 },
   { type: MediaType.V2_PROTOBUF, qs: 0.1 },
+  // Push consume (an extension): only an explicit `text/event-stream` asks for it.
+  { type: MediaType.EVENT_STREAM, qs: 0.05, explicit: true },
 ];
 
 const FORMAT_OF_TYPE: Record<string, EmbeddedFormat> = {
@@ -145,10 +149,11 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
 
   router.get(`${base}/records`, produces(RECORDS_RESPONSE), async (ctx) => {
     const ref = refOf(ctx);
-    const format = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
     // Confluent takes the smaller of timeout and consumer.request.timeout.ms: huge values are fine.
     const timeoutMs = Math.min(queryInt(ctx, 'timeout', -1), MAX_CONSUMER_REQUEST_TIMEOUT_MS);
     const maxBytes = queryInt(ctx, 'max_bytes', -1);
+    if (ctx.state.responseType === MediaType.EVENT_STREAM) return streamRecords(ctx, options, { timeoutMs, maxBytes });
+    const format = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
     const requestId = randomUUID();
     const tell = (command: ConsumerCommand) => void consumers.ask({ ref, requestId: randomUUID(), deadline: Date.now() + options.answerWithinMs, command }).catch(() => undefined);
     // A client that leaves while the read waits cancels it: what it took goes back at once.
@@ -170,7 +175,8 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
         ctx.res.once('close', () => ctx.res.writableFinished || ack(false));
       }
     }
-    ctx.body = answer.records;
+    // Written as bytes, not as objects for Koa to stringify: the same JSON, for a fraction of the CPU.
+    ctx.body = recordsBody(answer.records, format);
   });
 }
 
