@@ -7,7 +7,7 @@
  */
 import { ConsumeClient, describeReply, OffsetTracker, type BinaryRecord, type Reply } from './http-consume.ts';
 import { describeError, round, sleep, summarize } from './load.ts';
-import { CpuMeter } from './proc.ts';
+import { CpuMeter, type CpuUse } from './proc.ts';
 import type { ProxyChild } from './proxy-child.ts';
 import { Samples, type DataSet, type RestConsumeRun } from './consume-types.ts';
 
@@ -61,6 +61,7 @@ export async function restConsume(proxy: ProxyChild, data: DataSet, options: Res
   let lastProgress = start;
   let end = start;
   let stop = false;
+  let usage: CpuUse | null = null;
   cpu.begin();
 
   const loop = async (i: number) => {
@@ -114,12 +115,14 @@ export async function restConsume(proxy: ProxyChild, data: DataSet, options: Res
         perInstance[i]! += tracker.distinct - before;
         lastProgress = performance.now();
         end = Math.max(end, reply.endedAt);
+        // CPU up to the last record: instances done earlier may still sit in an empty read.
+        if (tracker.distinct >= data.records) usage ??= cpu.end();
       }
     }
   };
   await Promise.all(baseUris.map((_, i) => loop(i)));
   stop = true;
-  const usage = cpu.end();
+  usage ??= cpu.end();
   const elapsedS = (end - start) / 1000;
 
   // Nothing may follow: a last short read of every instance must come back empty.

@@ -68,17 +68,22 @@ describe('a live consumer actor', () => {
   let journal: Journal;
   let supervisor: ConsumerSupervisor;
   const END = 5;
+  const ABORTED_END = 3;
 
   beforeEach(() => {
     journal = Journal.open(':memory:');
     // Partition t-0 holds offsets 0..4; an empty fetch waits its max wait, as a broker does.
     const fetcher = {
       fetch: async (positions: TopicPartitionOffset[], options: { maxWaitMs: number }) => {
-        const records: FetchedRecord[] = positions.flatMap((p) =>
-          Array.from({ length: Math.max(0, END - p.offset) }, (_, i) => ({ ...p, offset: p.offset + i, key: null, value: Buffer.from(`v${p.offset + i}`), timestamp: 0 })),
-        );
-        if (records.length === 0) await sleep(options.maxWaitMs);
-        return { records, outOfRange: [] };
+        // Partition 1 holds an aborted transaction at 0..2: a fetch from there yields nothing but moves on.
+        const hidden = positions.filter((p) => p.partition === 1 && p.offset < ABORTED_END);
+        const records: FetchedRecord[] = positions
+          .filter((p) => !hidden.includes(p))
+          .flatMap((p) =>
+            Array.from({ length: Math.max(0, END - p.offset) }, (_, i) => ({ ...p, offset: p.offset + i, key: null, value: Buffer.from(`v${p.offset + i}`), timestamp: 0 })),
+          );
+        if (records.length === 0 && hidden.length === 0) await sleep(options.maxWaitMs);
+        return { records, outOfRange: [], nextOffsets: hidden.map((p) => ({ ...p, offset: ABORTED_END })) };
       },
       committed: async () => [],
       edgeOffsets: async (partitions: TopicPartitionOffset[], edge: string) => partitions.map((p) => ({ ...p, offset: edge === 'end' ? END : 0 })),
@@ -135,6 +140,12 @@ describe('a live consumer actor', () => {
     assert.deepEqual(folded.context, actor.context.session.context);
     assert.deepEqual(folded.value, actor.context.session.value);
     assert.deepEqual(folded.context.positions, { 't:0': 5 });
+  });
+
+  test('a fetch that yields nothing but moves on (aborted transactions) is followed, not repeated', async () => {
+    await supervisor.create('g', { name: 'c', config: input.config });
+    await ask({ type: 'Assign', partitions: [{ topic: 't', partition: 1 }] });
+    assert.deepEqual(offsets(await read()), [3, 4]);
   });
 
   test('a failed delivery puts every record back; nothing is journaled for it', async () => {

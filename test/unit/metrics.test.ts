@@ -272,7 +272,7 @@ describe('instrumentation hooks', () => {
         const records: FetchedRecord[] = positions.flatMap((p) =>
           p.offset === 0 ? [{ ...p, key: Buffer.from('k'), value: Buffer.from(`${p.topic}-v`), timestamp: 0 }] : [],
         );
-        return { records, outOfRange: [] };
+        return { records, outOfRange: [], nextOffsets: [] };
       },
     } as unknown as PartitionFetcher;
     const supervisor = new ConsumerSupervisor(

@@ -87,6 +87,8 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   } finally {
     signal.removeEventListener('abort', putBack);
   }
+  // A manual assignment fetches ahead now, while this answer is on its way (a group member does by itself).
+  rt.prefetch(session);
   const delivery =
     taken.length > 0 ? { id: randomUUID(), first: [...first.values()], next: [...next.values()], perTopic: Object.fromEntries(perTopic) } : null;
   const answer: ReadAnswer = { records: taken, delivery: delivery?.id ?? null };

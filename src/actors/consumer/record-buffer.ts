@@ -61,6 +61,13 @@ export class RecordBuffer {
     return this.next.get(tpKey(tp));
   }
 
+  /** Moves a partition's next offset forward past offsets that hold no records for us (never back). */
+  skipTo(tp: TopicPartition, offset: number): void {
+    const key = tpKey(tp);
+    const next = this.next.get(key);
+    if (next !== undefined && offset > next) this.next.set(key, offset);
+  }
+
   /** Repositions a partition: its buffered records go and only records from `offset` are taken. */
   reposition(tp: TopicPartition, offset: number): void {
     this.drop(tp);
@@ -138,11 +145,12 @@ export class RecordBuffer {
   }
 
   private wakeRoom(): void {
-    for (const waiter of [...this.roomWaiters]) waiter();
+    // Called for every record a read takes: nothing to copy when nobody waits.
+    if (this.roomWaiters.length > 0) for (const waiter of [...this.roomWaiters]) waiter();
   }
 
   private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    if (this.waiters.length > 0) for (const waiter of [...this.waiters]) waiter();
   }
 
   private compact(): void {

@@ -14,6 +14,9 @@ import type { Membership } from './membership.ts';
 import type { CommitOffset } from './protocol.ts';
 import type { RecordBuffer } from './record-buffer.ts';
 
+/** How long a prefetch may wait at the broker for records (Kafka's fetch.max.wait.ms default). */
+const PREFETCH_WAIT_MS = 500;
+
 export interface ConsumerSettings {
   requestTimeoutMs: number;
   requestMaxBytes: number;
@@ -57,14 +60,63 @@ export class ConsumerRuntime {
     this.putBack(offsets);
   }
 
-  /** Waits for records: the group member fills the buffer by itself; assignments fetch here. */
+  /**
+   * Waits for records: the group member fills the buffer by itself; assignments fetch here, or
+   * wait for the prefetch already out (a second fetch of the same offsets would bring the same).
+   */
   async poll(session: SessionSnapshot, maxWaitMs: number, signal: AbortSignal): Promise<void> {
-    const { assignment, positions, config } = session.context;
+    const { assignment } = session.context;
     if (!assignment) return this.buffer.waitForRecords(maxWaitMs, signal);
-    if (this.buffer.full) return;
+    const out = this.prefetching;
+    // One made stale by a seek, a put-back or a new assignment brings nothing usable: fetch now.
+    if (out && assignment.every((tp) => out.from.has(tpKey(tp)) && out.from.get(tpKey(tp)) === this.buffer.nextOffset(tp))) {
+      return this.awaitPrefetch(out.done, maxWaitMs, signal);
+    }
+    await this.fetchAssigned(session, Math.min(maxWaitMs, 1000));
+  }
+
+  /**
+   * After a read of a manual assignment: fetches ahead in the background, so the next read is
+   * answered from records already here (a group member's kafkajs consumer does this by itself).
+   * At most one is out; what it brings for a partition that moved meanwhile (a seek, a put-back,
+   * a new assignment) is dropped, as a read's own fetch does. A failure is left to the next
+   * read's own fetch to report.
+   */
+  prefetch(session: SessionSnapshot): void {
+    const { assignment, positions } = session.context;
+    if (!assignment || assignment.length === 0 || this.prefetching || this.buffer.full) return;
+    const from = new Map(assignment.map((tp) => [tpKey(tp), this.buffer.nextOffset(tp) ?? positions[tpKey(tp)] ?? 0]));
+    const done: Promise<void> = this.fetchAssigned(session, PREFETCH_WAIT_MS)
+      .catch((error: unknown) => this.log.debug({ err: error }, 'prefetch failed; the next read fetches again'))
+      .finally(() => {
+        if (this.prefetching?.done === done) this.prefetching = null;
+      });
+    this.prefetching = { done, from };
+  }
+
+  /** The prefetch out, and the offset it fetches each partition from. */
+  private prefetching: { done: Promise<void>; from: Map<string, number> } | null = null;
+
+  /** Until the prefetch is back or records arrived, at most `maxWaitMs`. */
+  private async awaitPrefetch(prefetch: Promise<void>, maxWaitMs: number, signal: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      await Promise.race([prefetch, this.buffer.waitForRecords(maxWaitMs, stop.signal)]);
+    } finally {
+      stop.abort();
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** One fetch for the assigned partitions from where the buffer stands, into the buffer. */
+  private async fetchAssigned(session: SessionSnapshot, maxWaitMs: number): Promise<void> {
+    const { assignment, positions, config } = session.context;
+    if (!assignment || this.buffer.full) return;
     const wanted = assignment.map((tp) => ({ ...tp, offset: this.buffer.nextOffset(tp) ?? positions[tpKey(tp)] ?? 0 }));
-    const { records, outOfRange } = await this.fetcher.fetch(wanted, {
-      maxWaitMs: Math.min(maxWaitMs, 1000),
+    const { records, outOfRange, nextOffsets } = await this.fetcher.fetch(wanted, {
+      maxWaitMs,
       minBytes: 1,
       maxBytes: Math.max(this.buffer.maxBytes - this.buffer.bytes, 1),
       maxBytesPerPartition: this.settings.maxBytesPerPartition,
@@ -72,10 +124,16 @@ export class ConsumerRuntime {
     // A partition repositioned while the fetch was out (a seek, a put-back) keeps its new place.
     const unmoved = new Set(wanted.filter((w) => this.buffer.nextOffset(w) === w.offset).map(tpKey));
     this.buffer.push(records.filter((r) => unmoved.has(tpKey(r))));
+    // Past batches that yielded nothing (aborted transactions, markers), or the next fetch asks again.
+    for (const o of nextOffsets) if (unmoved.has(tpKey(o))) this.buffer.skipTo(o, o.offset);
     const reset = outOfRange.filter((tp) => unmoved.has(tpKey(tp)));
     if (reset.length > 0) {
       const edge = config.autoOffsetReset === 'earliest' ? 'beginning' : 'end';
-      for (const o of await this.fetcher.edgeOffsets(reset, edge)) this.buffer.reposition(o, o.offset);
+      const from = new Map(wanted.map((w) => [tpKey(w), w.offset]));
+      for (const o of await this.fetcher.edgeOffsets(reset, edge)) {
+        // Still where the fetch found it out of range (a seek meanwhile wins).
+        if (this.buffer.nextOffset(o) === from.get(tpKey(o))) this.buffer.reposition(o, o.offset);
+      }
     }
   }
 
