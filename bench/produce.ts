@@ -15,7 +15,7 @@
  * Prints a table and one `BENCH_RESULT {json}` line. Exits 0 when the run completed, even if
  * requests failed (the output then says so loudly); non-zero only if it could not run at all.
  */
-import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type CleanUpStep } from './lib/harness.ts';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -313,15 +313,6 @@ function printTable(r: TableInput): void {
     console.log('\nno errors: every request answered 200 with an offset and error_code null for every record');
   }
   console.log();
-}
-
-function printRows(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  console.log();
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');

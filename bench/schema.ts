@@ -20,7 +20,7 @@
  * Prints a table and one `BENCH_RESULT {json}` line. Exits 0 when the run completed, even if
  * requests failed (the output then says so loudly); non-zero only if it could not run at all.
  */
-import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type CleanUpStep } from './lib/harness.ts';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -394,15 +394,6 @@ function printTable(r: TableInput): void {
 }
 
 const perK = (m: Measured) => (m.stats.recordsPerSec > 0 ? round((m.proxyCpuPct * 1000) / m.stats.recordsPerSec, 2) : 0);
-
-function printRows(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  console.log();
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
-}
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 

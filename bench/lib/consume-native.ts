@@ -6,7 +6,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { OffsetTracker } from './http-consume.ts';
 import { describeError, round } from './load.ts';
 import { CpuMeter } from './proc.ts';
-import { Samples, type ConsumeRun, type DataSet } from './consume-types.ts';
+import { Samples, tally, type ConsumeRun, type DataSet } from './consume-types.ts';
 
 export async function nativeConsume(
   kafka: Kafka,
@@ -50,17 +50,8 @@ export async function nativeConsume(
   const elapsedS = (end - start) / 1000;
   await consumer.disconnect();
   options.consumers.splice(options.consumers.indexOf(consumer), 1);
-  const okRecords = tracker.distinct;
   return {
-    records: okRecords + tracker.duplicates,
-    distinct: tracker.distinct,
-    duplicates: tracker.duplicates,
-    unexpected: tracker.unexpected,
-    badValues: tracker.badValues,
-    complete: tracker.distinct === data.records,
-    elapsedS: round(elapsedS, 3),
-    recordsPerSec: elapsedS > 0 ? Math.round(okRecords / elapsedS) : 0,
-    mibPerSec: elapsedS > 0 ? round((okRecords * data.valueBytes) / 2 ** 20 / elapsedS, 1) : 0,
+    ...tally(tracker, data, elapsedS),
     elapsedWithSetupS: round((end - setupStart) / 1000, 3),
     setupMs: round(start - setupStart, 1),
     cpu: usage,

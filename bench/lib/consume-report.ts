@@ -4,6 +4,7 @@
  */
 import type { IdleResult, RecoveryResult } from './consume-idle.ts';
 import type { ConsumeRun, RestConsumeRun, Samples, SseConsumeRun } from './consume-types.ts';
+import { printRows } from './harness.ts';
 
 export interface Throughput<R extends ConsumeRun> {
   name: string;
@@ -112,13 +113,4 @@ export function printReport(r: Report): void {
   if (failed.length > 0) console.log(`\n!!!!!!!! TARGETS MISSED: ${failed.join('; ')} !!!!!!!!`);
   else console.log('all targets met');
   console.log();
-}
-
-function printRows(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  console.log();
-  console.log(line(rows[0]!));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) console.log(line(row));
 }

@@ -9,7 +9,7 @@ import { ConsumeClient, describeReply, OffsetTracker, type BinaryRecord, type Re
 import { describeError, round, sleep, summarize } from './load.ts';
 import { CpuMeter, type CpuUse } from './proc.ts';
 import type { ProxyChild } from './proxy-child.ts';
-import { Samples, type DataSet, type RestConsumeRun } from './consume-types.ts';
+import { Samples, tally, type DataSet, type RestConsumeRun } from './consume-types.ts';
 
 export interface RestConsumeOptions {
   group: string;
@@ -160,15 +160,7 @@ export async function restConsume(proxy: ProxyChild, data: DataSet, options: Res
   return {
     instances,
     perInstance,
-    records: okRecords + tracker.duplicates,
-    distinct: tracker.distinct,
-    duplicates: tracker.duplicates,
-    unexpected: tracker.unexpected,
-    badValues: tracker.badValues,
-    complete: tracker.distinct === data.records,
-    elapsedS: round(elapsedS, 3),
-    recordsPerSec: Math.round(perSec(okRecords)),
-    mibPerSec: round(perSec((okRecords * data.valueBytes) / 2 ** 20), 1),
+    ...tally(tracker, data, elapsedS),
     elapsedWithSetupS: round((end - setupStart) / 1000, 3),
     setupMs: round(setupMs, 1),
     cpu: usage,

@@ -10,19 +10,13 @@ import { ConsumeClient, describeReply, OffsetTracker, type BinaryRecord } from '
 import { describeError, round } from './load.ts';
 import { CpuMeter } from './proc.ts';
 import type { ProxyChild } from './proxy-child.ts';
-import { Samples, type DataSet, type SseConsumeRun } from './consume-types.ts';
+import type { RestConsumeOptions } from './consume-rest.ts';
+import { Samples, tally, type DataSet, type SseConsumeRun } from './consume-types.ts';
 
 export const EVENT_STREAM = 'text/event-stream';
 
-export interface SseConsumeOptions {
-  group: string;
-  maxBytes: number;
-  readTimeoutMs: number;
-  deadlineMs: number;
-  stallMs: number;
-  brokerPid: number | null;
-  clients: ConsumeClient[];
-}
+/** One stream, so everything a REST run takes but the instance count. */
+export type SseConsumeOptions = Omit<RestConsumeOptions, 'instances'>;
 
 export async function sseConsume(proxy: ProxyChild, data: DataSet, options: SseConsumeOptions): Promise<SseConsumeRun> {
   const tracker = new OffsetTracker(data.highWatermarks);
@@ -145,18 +139,8 @@ export async function sseConsume(proxy: ProxyChild, data: DataSet, options: SseC
   }
   client.close();
 
-  const okRecords = tracker.distinct;
-  const perSec = (n: number) => (elapsedS > 0 ? n / elapsedS : 0);
   return {
-    records: okRecords + tracker.duplicates,
-    distinct: tracker.distinct,
-    duplicates: tracker.duplicates,
-    unexpected: tracker.unexpected,
-    badValues: tracker.badValues,
-    complete: tracker.distinct === data.records,
-    elapsedS: round(elapsedS, 3),
-    recordsPerSec: Math.round(perSec(okRecords)),
-    mibPerSec: round(perSec((okRecords * data.valueBytes) / 2 ** 20), 1),
+    ...tally(tracker, data, elapsedS),
     elapsedWithSetupS: round((end - setupStart) / 1000, 3),
     setupMs: round(setupMs, 1),
     cpu: usage,
@@ -164,7 +148,7 @@ export async function sseConsume(proxy: ProxyChild, data: DataSet, options: SseC
     events,
     errorEvents,
     wireMiB: round(wireBytes / 2 ** 20, 1),
-    wireMiBPerSec: round(perSec(wireBytes / 2 ** 20), 1),
+    wireMiBPerSec: elapsedS > 0 ? round(wireBytes / 2 ** 20 / elapsedS, 1) : 0,
     clientParseMs: round(parseMs, 0),
     headersMs: round(headersMs, 1),
     status,

@@ -3,7 +3,8 @@
  * keep, and the shape of a run's result (a REST run adds its per-read figures).
  */
 import type { CpuUse } from './proc.ts';
-import type { LatencySummary } from './load.ts';
+import { round, type LatencySummary } from './load.ts';
+import type { OffsetTracker } from './http-consume.ts';
 
 /** The pre-produced records every scenario reads, all of them, exactly once. */
 export interface DataSet {
@@ -83,4 +84,21 @@ export interface SseConsumeRun extends ConsumeRun {
 /** A run's exactness: every (partition, offset) once, nothing else, every value as produced. */
 export function exact(run: ConsumeRun | null, records: number, extra?: number | null): boolean {
   return !!run && run.distinct === records && run.duplicates === 0 && run.unexpected === 0 && run.badValues === 0 && (extra === undefined || extra === 0);
+}
+
+/** The exactness and rate figures every scenario reports, from what its tracker saw in `elapsedS`. */
+export function tally(tracker: OffsetTracker, data: DataSet, elapsedS: number) {
+  const okRecords = tracker.distinct;
+  const perSec = (n: number) => (elapsedS > 0 ? n / elapsedS : 0);
+  return {
+    records: okRecords + tracker.duplicates,
+    distinct: tracker.distinct,
+    duplicates: tracker.duplicates,
+    unexpected: tracker.unexpected,
+    badValues: tracker.badValues,
+    complete: tracker.distinct === data.records,
+    elapsedS: round(elapsedS, 3),
+    recordsPerSec: Math.round(perSec(okRecords)),
+    mibPerSec: round(perSec((okRecords * data.valueBytes) / 2 ** 20), 1),
+  };
 }

@@ -67,3 +67,13 @@ export async function runBenchmark({ main, cleanUpSteps, dir }: Run): Promise<ne
   }
   process.exit(exitCode);
 }
+
+/** Prints a table: the first row is the header, the first column left-aligned, the rest right. */
+export function printRows(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  console.log();
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) console.log(line(row));
+}

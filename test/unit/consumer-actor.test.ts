@@ -17,6 +17,7 @@ import { consumerSessionMachine, type SessionInput } from '../../src/actors/cons
 import { ConsumerSupervisor } from '../../src/actors/consumer/supervisor.ts';
 import { codecFor } from '../../src/codecs/index.ts';
 import { Journal } from '../../src/journal/journal.ts';
+import { consumerSettings } from '../helpers/consumer-settings.ts';
 import type { PartitionFetcher } from '../../src/kafka/partition-fetcher.ts';
 import type { FetchedRecord, TopicPartitionOffset } from '../../src/kafka/topic-partition.ts';
 
@@ -98,17 +99,7 @@ describe('a live consumer actor', () => {
         },
         topicNames: async () => ['t'],
         decoderFor: (format) => codecFor(format)!,
-        settings: {
-          requestTimeoutMs: 300,
-          requestMaxBytes: 1 << 20,
-          fetchMinBytes: 0,
-          instanceTimeoutMs: 60_000,
-          bufferMaxBytes: 1 << 20,
-          maxBytesPerPartition: 1 << 20,
-          autoCommitIntervalMs: 60_000,
-          maxPendingRequests: 2,
-          patternRefreshMs: 30_000,
-        },
+        settings: consumerSettings(),
         logger: pino({ level: 'silent' }),
       },
       'p',

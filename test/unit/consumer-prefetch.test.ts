@@ -10,24 +10,15 @@ import { pino } from 'pino';
 import { apply } from '../../src/actors/consumer/decide.ts';
 import type { Membership } from '../../src/actors/consumer/membership.ts';
 import { RecordBuffer } from '../../src/actors/consumer/record-buffer.ts';
-import { ConsumerRuntime, type ConsumerSettings } from '../../src/actors/consumer/runtime.ts';
+import { ConsumerRuntime } from '../../src/actors/consumer/runtime.ts';
 import { consumerSessionMachine } from '../../src/actors/consumer/session-machine.ts';
 import { codecFor } from '../../src/codecs/index.ts';
 import type { PartitionFetcher } from '../../src/kafka/partition-fetcher.ts';
 import type { FetchedRecord, TopicPartitionOffset } from '../../src/kafka/topic-partition.ts';
+import { consumerSettings } from '../helpers/consumer-settings.ts';
 
 const tp = { topic: 't', partition: 0 };
-const settings: ConsumerSettings = {
-  requestTimeoutMs: 1000,
-  requestMaxBytes: 1 << 20,
-  fetchMinBytes: 0,
-  instanceTimeoutMs: 60_000,
-  bufferMaxBytes: 1 << 20,
-  maxBytesPerPartition: 1 << 20,
-  autoCommitIntervalMs: 60_000,
-  maxPendingRequests: 2,
-  patternRefreshMs: 30_000,
-};
+const settings = consumerSettings({ requestTimeoutMs: 1000 });
 const [fresh] = initialTransition(consumerSessionMachine, {
   group: 'g',
   name: 'c',
