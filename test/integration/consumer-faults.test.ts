@@ -141,6 +141,28 @@ describe('consumer instances under faults', () => {
     await createConsumer(proxy.url, group, { name: 'busy' });
   });
 
+  test('subscribing again while the first join is still out leaves one member, reading the new topic only', async () => {
+    const first = await createTopic(uniqueTopic('first'), 1);
+    const second = await createTopic(uniqueTopic('second'), 1);
+    await produceValues(proxy, first, ['f0']);
+    await produceValues(proxy, second, ['s0', 's1']);
+    const group = uniqueTopic('g');
+    const base = await createConsumer(proxy.url, group, { name: 'r', 'auto.offset.reset': 'earliest', 'fetch.min.bytes': 1 });
+    await post(`${base}/subscription`, { topics: [first] });
+    await post(`${base}/subscription`, { topics: [second] });
+    const got: Array<{ topic: string; offset: number }> = [];
+    await eventually(async () => {
+      got.push(...(await records(base, 'timeout=500')).body);
+      return got.length >= 2 ? true : undefined;
+    }, 'the second topic');
+    assert.deepEqual(got.map((r) => [r.topic, r.offset]), [
+      [second, 0],
+      [second, 1],
+    ]);
+    const members = (await admin.describeGroups([group])).groups[0]!.members;
+    assert.equal(members.length, 1, 'the first join left no member behind');
+  });
+
   test('limits: per-instance timeouts, subscription size, read timeouts and commit metadata', async () => {
     const group = uniqueTopic('g');
     const huge = await post(`${proxy.url}/consumers/${group}`, { 'consumer.request.timeout.ms': 2_147_483_647 });
