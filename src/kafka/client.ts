@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from 'kafkajs';
+import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners } = kafkajs;
 
@@ -29,7 +30,7 @@ export { CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners 
 /** Builds a kafkajs client whose log lines go to the proxy's pino logger. */
 export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   const log = logger.child({ module: 'kafkajs' });
-  return new Kafka({
+  const kafka = new Kafka({
     ...config,
     clientId: config.clientId ?? 'kafka-rest',
     logLevel: logLevel.INFO,
@@ -43,6 +44,17 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
         else log.debug(line, message);
       },
   });
+  // Every client made from it (producers, consumers, admins, the fetcher) survives topic deletion.
+  const create = clusterFactorySymbol(kafka);
+  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster>)[create]!;
+  (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => forgetDeletedTopics(factory.call(kafka, options));
+  return kafka;
+}
+
+function clusterFactorySymbol(kafka: Kafka): symbol {
+  const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!create) throw new Error('this kafkajs version does not expose its cluster; pin kafkajs 2.2.4');
+  return create;
 }
 
 /**
@@ -143,9 +155,7 @@ interface KafkaJSBroker extends Omit<InternalBroker, 'fetch'> {
 }
 
 export function createInternalCluster(kafka: Kafka, options: { isolationLevel?: number } = {}): InternalCluster {
-  const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  if (!create) throw new Error('this kafkajs version does not expose its cluster; pin kafkajs 2.2.4');
-  const factory = (kafka as unknown as Record<symbol, (options: object) => KafkaJSCluster>)[create]!;
+  const factory = (kafka as unknown as Record<symbol, (options: object) => KafkaJSCluster>)[clusterFactorySymbol(kafka)]!;
   const cluster = factory.call(kafka, { allowAutoTopicCreation: false, isolationLevel: options.isolationLevel });
   const wrap = (broker: KafkaJSBroker): InternalBroker => ({
     fetch: (request) => fetchKeepingPartitionErrors(broker, request),
