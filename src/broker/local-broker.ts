@@ -41,6 +41,11 @@ export class LocalBroker {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** The broker's JVM while it runs (tests pause it with SIGSTOP to play a slow broker). */
+  get pid(): number | null {
+    return this.process?.pid ?? null;
+  }
+
   get running(): boolean {
     return this.process !== null;
   }

@@ -23,10 +23,11 @@ interface KafkaJSLikeError {
   originalError?: unknown;
 }
 
+// A request timeout is not among them: one slow request fails its own records (50003), and the
+// connection, still up, keeps serving the rest; reconnecting would fail everything queued too.
 const CONNECTION_ERRORS = new Set([
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
   'KafkaJSBrokerNotFound',
   'KafkaJSLockTimeout',
 ]);

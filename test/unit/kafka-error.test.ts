@@ -117,7 +117,6 @@ describe('describeKafkaError (plain kafkajs-shaped objects)', () => {
     for (const name of [
       'KafkaJSConnectionError',
       'KafkaJSConnectionClosedError',
-      'KafkaJSRequestTimeoutError',
       'KafkaJSBrokerNotFound',
       'KafkaJSLockTimeout',
     ]) {
@@ -130,6 +129,11 @@ describe('describeKafkaError (plain kafkajs-shaped objects)', () => {
         connectionLost: true,
       }, name);
     }
+  });
+
+  test('a request timeout is retriable 50003 but leaves the connection up', () => {
+    const failure = describeKafkaError({ name: 'KafkaJSRequestTimeoutError', message: 'Request Produce(key: 0, version: 7) timed out', retriable: true });
+    assert.deepEqual([failure.errorCode, failure.retriable, failure.connectionLost], [50003, true, false]);
   });
 
   test('another retriable KafkaJS error → 50003 without losing the connection; non-retriable → 50002', () => {
