@@ -423,7 +423,7 @@ export const CONSUMER_OPTIONS: PassThroughGroup<ConsumerOptions, ConsumerOptions
     consumerField('max.partition.fetch.bytes', 'maxBytesPerPartition', integer(1), 'Most bytes one fetch returns per partition.'),
     consumerField('fetch.min.bytes', 'minBytes', integer(0), 'Bytes a broker gathers before answering a fetch.'),
     consumerField('isolation.level', 'readUncommitted', ISOLATION_LEVELS, 'Whether records of open or aborted transactions are read.'),
-    consumerField('allow.auto.create.topics', 'allowAutoTopicCreation', bool, 'Let subscribing to a missing topic create it (if the broker allows).'),
+    consumerField('allow.auto.create.topics', 'allowAutoTopicCreation', bool, 'Accepted for compatibility; subscriptions never create topics (they wait for them).'),
     consumerField('metadata.max.age.ms', 'metadataMaxAge', integer(0), 'Refresh topic metadata at least this often (ms).'),
     consumerField('client.rack', 'rackId', text, 'Rack id, for fetching from the closest replica.'),
     ...retryKeys<ConsumerOptions>(),

@@ -2,14 +2,15 @@
  * Partition counts of the topics being produced to, as a Java producer learns them. kafkajs's
  * admin never asks the broker to auto-create a topic, so creation is done here, explicitly, when
  * the broker's own `auto.create.topics.enable` allows it (and `producer.allow.auto.create.topics`
- * is not false), with the broker's default partition count and replication factor. A topic that
- * still does not show up within `producer.max.block.ms` fails like the Java producer's metadata
+ * is not false) and the name is legal and not one of Kafka's own, with the broker's default
+ * partition count and replication factor. A topic that still does not show up within `producer.max.block.ms` fails like the Java producer's metadata
  * timeout. Counts are cached for `metadata.max.age.ms`, so a partition increase is seen in time.
  */
 import type { Admin, Kafka } from './client.ts';
 import { ConfigResourceTypes } from './client.ts';
 import { describeKafkaError } from './kafka-error.ts';
 import { LazyConnection } from './lazy-connection.ts';
+import { INTERNAL_TOPICS, isLegalTopicName } from './topic-pattern.ts';
 
 export class TopicNotPresentError extends Error {
   constructor(topic: string, waitedMs: number) {
@@ -26,6 +27,10 @@ export interface TopicPartitionsOptions {
 }
 
 const RETRY_INTERVAL_MS = 200;
+/** Kafka's own topics (KRaft's metadata log among them) are never created by a produce. */
+const RESERVED_TOPICS = new Set([...INTERNAL_TOPICS, '__cluster_metadata']);
+
+const creatable = (topic: string) => isLegalTopicName(topic) && !RESERVED_TOPICS.has(topic);
 
 export class TopicPartitions {
   private readonly admin: Admin;
@@ -87,7 +92,7 @@ export class TopicPartitions {
   }
 
   private async createIfAllowed(topic: string): Promise<void> {
-    if (!this.options.allowAutoTopicCreation || !(await this.brokerAllowsAutoCreate())) return;
+    if (!creatable(topic) || !this.options.allowAutoTopicCreation || !(await this.brokerAllowsAutoCreate())) return;
     try {
       await this.admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
     } catch (error) {
