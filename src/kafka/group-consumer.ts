@@ -47,7 +47,9 @@ export class GroupConsumer {
       // A subscription never creates topics; and every crash goes to the caller, which rejoins
       // with its own visible backoff instead of kafkajs restarting behind its back.
       allowAutoTopicCreation: false,
-      retry: { ...options.config.retry, restartOnFailure: async () => false },
+      // kafkajs's default retries grow to 30 s: a broker that is back would wait that long to be
+      // tried again. Short ones hand a lasting failure to the caller's own backoff (≤ 2 s) instead.
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5, ...options.config.retry, restartOnFailure: async () => false },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberIdValue = payload.memberId;

@@ -70,9 +70,11 @@ describe('a live consumer actor', () => {
   let supervisor: ConsumerSupervisor;
   const END = 5;
   const ABORTED_END = 3;
+  let commits: number[][] = [];
 
   beforeEach(() => {
     journal = Journal.open(':memory:');
+    commits = [];
     // Partition t-0 holds offsets 0..4; an empty fetch waits its max wait, as a broker does.
     const fetcher = {
       fetch: async (positions: TopicPartitionOffset[], options: { maxWaitMs: number }) => {
@@ -88,7 +90,10 @@ describe('a live consumer actor', () => {
       },
       committed: async () => [],
       edgeOffsets: async (partitions: TopicPartitionOffset[], edge: string) => partitions.map((p) => ({ ...p, offset: edge === 'end' ? END : 0 })),
-      commit: async () => undefined,
+      commit: async (_group: string, offsets: TopicPartitionOffset[]) => {
+        await sleep(30); // a broker round trip
+        commits.push(offsets.map((o) => o.offset));
+      },
     } as unknown as PartitionFetcher;
     supervisor = new ConsumerSupervisor(
       {
@@ -99,7 +104,7 @@ describe('a live consumer actor', () => {
         },
         topicNames: async () => ['t'],
         decoderFor: (format) => codecFor(format)!,
-        settings: consumerSettings(),
+        settings: consumerSettings({ autoCommitIntervalMs: 50 }),
         logger: pino({ level: 'silent' }),
       },
       'p',
@@ -137,6 +142,18 @@ describe('a live consumer actor', () => {
     await supervisor.create('g', { name: 'c', config: input.config });
     await ask({ type: 'Assign', partitions: [{ topic: 't', partition: 1 }] });
     assert.deepEqual(offsets(await read()), [3, 4]);
+  });
+
+  test('auto-commit commits what was delivered, on its own timer, and nothing it did not deliver', async () => {
+    await supervisor.create('g', { name: 'c', config: { ...input.config, autoCommit: true } });
+    await ask({ type: 'Assign', partitions: [tp] });
+    const first = await read();
+    await ask({ type: 'Ack', delivery: first.delivery!, delivered: true });
+    for (let i = 0; i < 50 && commits.length === 0; i++) await sleep(20);
+    assert.deepEqual(commits, [[5]]);
+    await sleep(200);
+    assert.deepEqual(commits, [[5]], 'unchanged positions are not committed again');
+    assert.deepEqual(supervisor.get('g', 'c').context.incidents, []);
   });
 
   test('a failed delivery puts every record back; nothing is journaled for it', async () => {

@@ -43,6 +43,7 @@ export class ConsumerActor {
   private readonly actor: Actor<typeof consumerMachine>;
   private readonly runtime: ConsumerRuntime;
   private eventsSinceSnapshot = 0;
+  private lastWarning = '';
   /** Resolves when the actor has ended (deleted, expired) or closed. */
   readonly done: Promise<void>;
 
@@ -93,7 +94,13 @@ export class ConsumerActor {
         putBack: (_, { delivery }) => runtime.putBack(delivery.first),
         countDelivered: (_, { delivery }) => runtime.countConsumed(delivery.perTopic),
         compact: () => deps.journal.compact(actorId),
-        log: (_, { message, error }) => log.warn({ error }, message),
+        // A failure that repeats (a join retried every 2 s for a missing topic) is said once.
+        log: (_, { message, error }) => {
+          const line = `${message}: ${error ?? ''}`;
+          if (line === this.lastWarning) return log.debug({ error }, message);
+          this.lastWarning = line;
+          log.warn({ error }, message);
+        },
       },
     });
     this.journal = deps.journal;

@@ -59,6 +59,11 @@ export const liveAssignment = (context: ConsumerContext): TopicPartition[] =>
   context.session.context.assignment ?? (context.session.context.subscription ? context.memberAssignment : []);
 
 
+const MAX_TIMER_MS = 2_147_483_647;
+/** An auto-commit still queued after this long is dropped; the next tick sends a fresh one. */
+const INTERNAL_DEADLINE_MS = 60_000;
+const timer = (ms: number) => Math.min(Math.max(0, ms), MAX_TIMER_MS);
+
 export const consumerSetup = setup({
   types: { context: {} as ConsumerContext, events: {} as ConsumerEvent, input: {} as ConsumerInput },
   actors: {
@@ -131,14 +136,15 @@ export const consumerSetup = setup({
     isCurrent: ({ context, event }) => event.type === 'CANCEL' && context.current?.id === event.requestId,
     acksDelivery: ({ context, event }) => event.type === 'ACK' && context.delivery?.id === event.delivery,
   },
+  // Every delay fits a Node timer: a larger one would fire at once (a TimeoutOverflowWarning).
   delays: {
-    expiry: ({ context }) => Math.max(0, context.lastUsedAt + context.limits.instanceTimeoutMs - Date.now()),
-    commandDeadline: ({ context }) => Math.max(0, (context.current?.deadline ?? 0) - Date.now()),
-    deliveryHold: ({ context }) => context.limits.deliveryHoldMs,
-    autoCommitInterval: ({ context }) => context.limits.autoCommitIntervalMs,
+    expiry: ({ context }) => timer(context.lastUsedAt + context.limits.instanceTimeoutMs - Date.now()),
+    commandDeadline: ({ context }) => timer((context.current?.deadline ?? 0) - Date.now()),
+    deliveryHold: ({ context }) => timer(context.limits.deliveryHoldMs),
+    autoCommitInterval: ({ context }) => timer(context.limits.autoCommitIntervalMs),
     joinBackoff: ({ context }) => Math.min(250 * 2 ** Math.max(0, context.joinAttempt - 1), 2_000),
-    patternRefresh: ({ context }) => context.limits.patternRefreshMs,
-    finishTimeout: ({ context }) => context.limits.finishTimeoutMs,
+    patternRefresh: ({ context }) => timer(context.limits.patternRefreshMs),
+    finishTimeout: ({ context }) => timer(context.limits.finishTimeoutMs),
   },
 });
 
@@ -167,7 +173,7 @@ export function describe(context: ConsumerContext) {
 export const expired = () => new RestError(ErrorCode.KafkaRetriableError, 'The request waited past its deadline and was dropped.');
 
 export function internalCommit(): Pending {
-  return { id: 'auto-commit', command: { type: 'AutoCommit' }, deadline: Number.MAX_SAFE_INTEGER, internal: true, reply: () => undefined };
+  return { id: 'auto-commit', command: { type: 'AutoCommit' }, deadline: Date.now() + INTERNAL_DEADLINE_MS, internal: true, reply: () => undefined };
 }
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {

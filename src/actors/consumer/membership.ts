@@ -38,6 +38,8 @@ export class Membership {
   private topicsValue: string[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private evicted = false;
+  /** A member that crashed (its LeaveGroup could not get through): evicted before the next join. */
+  private crashedMemberId: string | null = null;
 
   constructor(
     private readonly deps: MembershipDeps,
@@ -58,10 +60,17 @@ export class Membership {
     return this.serially(async () => {
       await this.stopAll();
       // A member left behind by a crashed run would hold the rebalance up until its session expires.
-      if (evictMemberId && !this.evicted) {
-        this.evicted = true;
-        await this.deps.fetcher.evictMember(group, evictMemberId).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not evict the old member'));
-      }
+      // So is one that crashed under this run (a broker restart): else the rejoin waits out its session.
+      const stale = this.crashedMemberId ?? (this.evicted ? null : evictMemberId);
+      if (stale) {
+        try {
+          await this.deps.fetcher.evictMember(group, stale);
+          this.crashedMemberId = null;
+          this.evicted = true;
+        } catch (e) {
+          this.deps.logger.warn({ err: e }, 'could not evict the old member; the next join tries again');
+        }
+      } else this.evicted = true;
       const topics = await this.resolve(subscription);
       if (topics.length === 0) throw new Error('no topic exists yet that the subscription names or matches');
       if (signal.aborted) throw new Error('join cancelled');
@@ -75,7 +84,9 @@ export class Membership {
         waitForRoom: (ms) => this.deps.buffer.waitForRoom(ms),
         onJoin: (memberId, partitions) => (this.member === consumer ? this.events.joined(memberId, partitions) : []),
         onCrash: (error) => {
-          if (this.member === consumer) this.events.failed(error);
+          if (this.member !== consumer) return;
+          this.crashedMemberId = consumer.memberId;
+          this.events.failed(error);
         },
       });
       this.member = consumer;
