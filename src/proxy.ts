@@ -75,7 +75,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     lingerMs: config.producerLingerMs,
     maxBlockMs: config.producerMaxBlockMs,
     deliveryTimeoutMs: config.producerDeliveryTimeoutMs,
-    createProducer: () => new RecordProducer(kafka, toProducerConfig(config.producer), sendOptions),
+    createProducer: () => new RecordProducer(kafka, toProducerConfig(config.producer), sendOptions, config.producerMaxRequestSize),
     partitions,
     journal,
     logger,

@@ -60,6 +60,8 @@ export interface Config {
   readonly journalPath: string;
   readonly producerPoolSize: number;
   readonly producerLingerMs: number;
+  /** Largest produce request a slot sends; larger batches are split, a larger record fails alone. */
+  readonly producerMaxRequestSize: number;
   readonly producerMaxBlockMs: number;
   readonly producerDeliveryTimeoutMs: number;
   readonly requestBodyMaxBytes: number;
@@ -242,6 +244,12 @@ const SETTINGS = {
     integer(0, 10_000),
     '0',
     'How long an idle slot waits to gather records from concurrent requests into one batch (ms); under load batches form anyway while a send is in flight.',
+  ),
+  producerMaxRequestSize: setting(
+    'producer.max.request.size',
+    integer(1024, 2_147_483_647),
+    '1048576',
+    "Largest produce request sent to Kafka (bytes, Java's default): a larger batch of records is split into several requests, and a single larger record fails with 50002.",
   ),
   producerMaxBlockMs: setting(
     'producer.max.block.ms',
@@ -434,6 +442,7 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     journalPath: value(SETTINGS.journalPath),
     producerPoolSize: value(SETTINGS.producerPoolSize),
     producerLingerMs: value(SETTINGS.producerLingerMs),
+    producerMaxRequestSize: value(SETTINGS.producerMaxRequestSize),
     producerMaxBlockMs: value(SETTINGS.producerMaxBlockMs),
     producerDeliveryTimeoutMs: value(SETTINGS.producerDeliveryTimeoutMs),
     requestBodyMaxBytes: value(SETTINGS.requestBodyMaxBytes),

@@ -6,6 +6,7 @@
  */
 import type { Kafka, Producer, ProducerBatch, ProducerConfig } from './client.ts';
 import { Partitioners } from './client.ts';
+import { ErrorCode } from '../errors.ts';
 import { describeKafkaError, type KafkaFailure } from './kafka-error.ts';
 
 export interface OutgoingRecord {
@@ -35,6 +36,8 @@ export class RecordProducer {
     kafka: Kafka,
     config: ProducerConfig,
     private readonly sendOptions: SendOptions,
+    /** `max.request.size`: no produce request is larger (a broker refuses batches above its `message.max.bytes`). */
+    private readonly maxRequestBytes = 1_048_576,
   ) {
     // The partitioner is never asked: every record arrives with its partition chosen.
     this.producer = kafka.producer({ ...config, createPartitioner: Partitioners.DefaultPartitioner });
@@ -54,10 +57,40 @@ export class RecordProducer {
   }
 
   /**
+   * Sends the records in requests of at most `max.request.size`, one after the other (so a
+   * partition's records stay in order). A record that alone is larger fails with the Java
+   * producer's RecordTooLargeException message; the others are sent.
+   */
+  async send(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = new Array(records.length);
+    let chunk: number[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const sent = await this.sendChunk(chunk.map((i) => records[i]!));
+      chunk.forEach((i, j) => (outcomes[i] = sent[j]!));
+      chunk = [];
+      bytes = 0;
+    };
+    for (let i = 0; i < records.length; i++) {
+      const size = recordSizeUpperBound(records[i]!);
+      if (size > this.maxRequestBytes) {
+        outcomes[i] = { failure: recordTooLarge(size, this.maxRequestBytes) };
+        continue;
+      }
+      if (bytes + size > this.maxRequestBytes) await flush();
+      chunk.push(i);
+      bytes += size;
+    }
+    await flush();
+    return outcomes;
+  }
+
+  /**
    * Sends the records as one batch. If that fails for a reason other than a lost connection and
    * the batch spans topics, each topic is retried alone so one bad topic fails only its records.
    */
-  async send(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
+  private async sendChunk(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
     try {
       return await this.sendBatch(records);
     } catch (error) {
@@ -108,4 +141,17 @@ export class RecordProducer {
       return { offset: base === undefined ? null : base + positionInPartition[i]! };
     });
   }
+}
+
+/** Java's upper bound for one record in its own batch: the batch header plus the record's framing. */
+const RECORD_BATCH_OVERHEAD = 61;
+const RECORD_OVERHEAD_MAX = 21;
+
+function recordSizeUpperBound(record: OutgoingRecord): number {
+  return RECORD_BATCH_OVERHEAD + RECORD_OVERHEAD_MAX + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+}
+
+function recordTooLarge(size: number, max: number): KafkaFailure {
+  const message = `The message is ${size} bytes when serialized which is larger than ${max}, which is the value of the max.request.size configuration.`;
+  return { errorCode: ErrorCode.PayloadTooLarge, status: 413, message, retriable: false, connectionLost: false };
 }
