@@ -17,13 +17,18 @@ export class SseClient {
   raw = '';
   /** Resolves when the server ends the response (or the connection goes). */
   readonly ended: Promise<void>;
+  /** True once the server finished the body properly; false while open or when the connection was cut. */
+  completed = false;
   private pending = '';
   private waiters: Array<() => void> = [];
 
   private constructor(private readonly response: IncomingMessage) {
     response.setEncoding('utf8');
     this.ended = new Promise((resolve) => {
-      response.on('end', resolve);
+      response.on('end', () => {
+        this.completed = true;
+        resolve();
+      });
       response.on('close', resolve);
       response.on('error', () => resolve());
     });
