@@ -13,6 +13,7 @@ import type { ProxyMetrics } from '../../observability/metrics.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { execute } from './commands.ts';
 import { consumerMachine, liveAssignment, type ConsumerContext } from './consumer-machine.ts';
+import { internalCommit } from './consumer-setup.ts';
 import type { SessionSnapshot } from './decide.ts';
 import { errorAnswer, type Pending } from './pending.ts';
 import type { Answer, CommandEnvelope } from './protocol.ts';
@@ -77,16 +78,13 @@ export class ConsumerActor {
         leave: fromPromise(() => membership.leave()),
         refreshPattern: fromPromise(() => membership.patternChanged(this.context.session.context.subscription!)),
         execute: fromPromise(({ input, signal }) => execute(runtime, input, signal)),
+        // The final auto-commit, then LeaveGroup whatever the commit did: a member must not linger.
         finish: fromPromise(async ({ input }) => {
-          if (input.commit) await execute(runtime, { request: autoCommit(), session: this.context.session, assignment: [], touch: false }, new AbortController().signal);
-          await membership.leave();
-        }),
-        close: fromPromise(async () => {
-          const { session } = this.context;
-          if (session.context.config.autoCommit) {
-            await execute(runtime, { request: autoCommit(), session, assignment: [], touch: false }, new AbortController().signal).catch(() => undefined);
+          try {
+            if (input.commit) await execute(runtime, { request: internalCommit(), session: this.context.session, assignment: [], touch: false }, new AbortController().signal);
+          } finally {
+            await membership.leave();
           }
-          await membership.leave();
         }),
       },
       actions: {
@@ -214,6 +212,3 @@ export class ConsumerActor {
   }
 }
 
-function autoCommit(): Pending {
-  return { id: 'final-commit', command: { type: 'AutoCommit' }, deadline: Number.MAX_SAFE_INTEGER, internal: true, reply: () => undefined };
-}

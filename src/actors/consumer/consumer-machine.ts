@@ -110,7 +110,13 @@ export const consumerMachine = consumerSetup.createMachine({
     },
     closing: {
       entry: 'failAll',
-      invoke: { src: 'close', onDone: { target: 'closed' }, onError: { target: 'closed' } },
+      // The session stays in the journal: only the Kafka side closes (a last auto-commit, LeaveGroup).
+      invoke: {
+        src: 'finish',
+        input: ({ context }) => ({ commit: context.session.context.config.autoCommit }),
+        onDone: { target: 'closed' },
+        onError: { target: 'closed', actions: { type: 'log', params: ({ event }) => ({ message: 'the last commit on shutdown failed', error: message(event.error) }) } },
+      },
       on: { ASK: { actions: 'refuseLate' } },
     },
     closed: { type: 'final' },

@@ -5,7 +5,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { ErrorCode, RestError } from '../../errors.ts';
 import type { TopicPartition } from '../../kafka/topic-partition.ts';
-import type { SessionSnapshot } from './decide.ts';
+import { decide, type SessionSnapshot } from './decide.ts';
 import { errorAnswer, type Delivery, type Outcome, type Pending } from './pending.ts';
 import type { SessionEvent, Subscription } from './session-machine.ts';
 
@@ -72,7 +72,6 @@ export const consumerSetup = setup({
     refreshPattern: fromPromise<boolean>(notProvided('refreshPattern')),
     execute: fromPromise<Outcome, { request: Pending; session: SessionSnapshot; assignment: TopicPartition[]; touch: boolean }>(notProvided('execute')),
     finish: fromPromise<void, { commit: boolean }>(notProvided('finish')),
-    close: fromPromise<void>(notProvided('close')),
   },
   actions: {
     /** Journals events the session machine has accepted (provided by the runtime). */
@@ -96,15 +95,19 @@ export const consumerSetup = setup({
       if (request.internal && context.queue.some((p) => p.command.type === request.command.type)) return {};
       return { queue: [...context.queue, request] };
     }),
-    /** Takes the next request whose caller still waits; the others are answered and dropped. */
+    /**
+     * Takes the next request whose caller still waits and that may run now (`decide`); the others
+     * are answered (dropped, or refused with the reason) without any work.
+     */
     takeNext: assign(({ context }) => {
       const now = Date.now();
       const queue = [...context.queue];
       let current: Pending | null = null;
       while (!current && queue.length > 0) {
         const next = queue.shift()!;
-        if (next.deadline > now) current = next;
-        else next.reply(errorAnswer(expired()));
+        const refusal = next.deadline > now ? decide(context.session, next.command, liveAssignment(context)) : expired();
+        if (refusal) next.reply(errorAnswer(refusal));
+        else current = next;
       }
       const lastUsedAt = current && !current.internal ? now : context.lastUsedAt;
       return { queue, current, lastUsedAt };
@@ -112,7 +115,7 @@ export const consumerSetup = setup({
     drop: assign(({ context, event }) => {
       if (event.type !== 'CANCEL') return {};
       const [gone, kept] = partition(context.queue, (p) => p.id === event.requestId);
-      for (const p of gone) p.reply(errorAnswer(new RestError(ErrorCode.KafkaRetriableError, 'The request was cancelled.')));
+      for (const p of gone) p.reply(errorAnswer(cancelled()));
       return { queue: kept };
     }),
     failAll: assign(({ context }) => {
@@ -170,6 +173,7 @@ export function describe(context: ConsumerContext) {
   return { group, name, config };
 }
 
+export const cancelled = () => new RestError(ErrorCode.KafkaRetriableError, 'The request was cancelled.');
 export const expired = () => new RestError(ErrorCode.KafkaRetriableError, 'The request waited past its deadline and was dropped.');
 
 export function internalCommit(): Pending {

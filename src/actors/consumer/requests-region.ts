@@ -1,15 +1,15 @@
 /**
  * The consumer actor's requests region: one request at a time from the bounded queue; `decide`
- * before any work, `apply` before any journaling; a read's delivery stays open until the caller
+ * before any work (when it is taken from the queue), `apply` before any journaling; a read's delivery stays open until the caller
  * acknowledges it (or it is put back), and the instance expires after being idle too long.
  */
 import { assign, enqueueActions, raise } from 'xstate';
 import { ErrorCode, RestError } from '../../errors.ts';
 import { tpKey } from '../../kafka/topic-partition.ts';
-import { apply, decide } from './decide.ts';
+import { apply } from './decide.ts';
 import { errorAnswer } from './pending.ts';
 import type { SessionEvent } from './session-machine.ts';
-import { consumerSetup, expired, failed, liveAssignment, message, noted } from './consumer-setup.ts';
+import { cancelled, consumerSetup, expired, failed, liveAssignment, message, noted } from './consumer-setup.ts';
 
 export const requestsRegion = consumerSetup.createStateConfig({
   initial: 'idle',
@@ -20,18 +20,7 @@ export const requestsRegion = consumerSetup.createStateConfig({
     },
     dispatching: {
       entry: 'takeNext',
-      always: [
-        { guard: ({ context }) => context.current === null, target: 'idle' },
-        {
-          guard: ({ context }) => decide(context.session, context.current!.command, liveAssignment(context)) !== null,
-          target: 'idle',
-          actions: assign(({ context }) => {
-            context.current!.reply(errorAnswer(decide(context.session, context.current!.command, liveAssignment(context))!));
-            return { current: null };
-          }),
-        },
-        { target: 'working' },
-      ],
+      always: [{ guard: ({ context }) => context.current === null, target: 'idle' }, { target: 'working' }],
     },
     working: {
       invoke: {
@@ -78,7 +67,7 @@ export const requestsRegion = consumerSetup.createStateConfig({
           }),
         },
       },
-      on: { CANCEL: { guard: 'isCurrent', target: 'idle', actions: assign(({ context }) => (context.current!.reply(errorAnswer(new RestError(ErrorCode.KafkaRetriableError, 'The request was cancelled.'))), { current: null })) } },
+      on: { CANCEL: { guard: 'isCurrent', target: 'idle', actions: assign(({ context }) => (context.current!.reply(errorAnswer(cancelled())), { current: null })) } },
     },
     settled: { always: [{ guard: ({ context }) => context.delivery !== null, target: 'delivering' }, { target: 'idle' }] },
     delivering: {
