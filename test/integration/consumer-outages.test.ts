@@ -5,27 +5,24 @@
  * expired while the proxy was down ends without committing its stale positions.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalBroker } from '../../src/broker/local-broker.ts';
+import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
 import { b64, createConsumer, post, readUntil, text } from '../helpers/consumer.ts';
+import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
+let own: OwnBroker;
 let broker: LocalBroker;
 let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kafka-rest-outage-'));
-  broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: true });
+  own = await startOwnBroker('outage', { autoCreateTopics: true });
+  ({ broker, dir } = own);
 });
-after(async () => {
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => own?.remove());
 
 const proxyOn = (journal: string, extra: Record<string, string> = {}): Promise<TestProxy> =>
   startTestProxy({

@@ -6,14 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Transaction } from 'kafkajs';
-import { LocalBroker } from '../../src/broker/local-broker.ts';
+import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { PartitionFetcher, type FetchResult } from '../../src/kafka/partition-fetcher.ts';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
+import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { call, startTestProxy } from '../helpers/proxy.ts';
 
 const FETCH = { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, maxBytesPerPartition: 1 << 20 };
@@ -111,18 +109,15 @@ describe('isolation levels', () => {
 });
 
 describe('a broker restart', () => {
+  let own: OwnBroker;
   let broker: LocalBroker;
-  let dir: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kafka-rest-fetcher-'));
-    broker = await LocalBroker.start({ dir, autoCreateTopics: false });
+    own = await startOwnBroker('fetcher');
+    broker = own.broker;
   });
 
-  after(async () => {
-    await broker?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => own?.remove());
 
   test('the first fetch and commit after the restart reconnect on fresh metadata and succeed', async () => {
     const topic = await createTopic(uniqueTopic('restart'), 1, broker.bootstrapServers);

@@ -4,23 +4,18 @@
  * its own so stopping it does not disturb the rest of the suite.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { LocalBroker } from '../../src/broker/local-broker.ts';
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
+import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
-let broker: LocalBroker;
+let own: OwnBroker;
 let proxy: TestProxy;
-let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kafka-rest-recovery-'));
-  broker = await LocalBroker.start({ dir, autoCreateTopics: false });
+  own = await startOwnBroker('recovery');
   proxy = await startTestProxy({
-    'bootstrap.servers': broker.bootstrapServers,
+    'bootstrap.servers': own.broker.bootstrapServers,
     'producer.pool.size': '2',
     'producer.max.block.ms': '2000',
     'producer.delivery.timeout.ms': '15000',
@@ -31,11 +26,11 @@ before(async () => {
 
 after(async () => {
   await proxy?.close();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await own?.remove();
 });
 
 test('a slot that loses its broker fails fast, reconnects and serves again', async () => {
+  const { broker } = own;
   const topic = await createTopic(uniqueTopic('recover'), 1, broker.bootstrapServers);
   const ok = await produce(proxy, `/topics/${topic}`, { records: [{ value: 'YmVmb3Jl' }] });
   assert.equal(ok.body.offsets[0].error_code, null);

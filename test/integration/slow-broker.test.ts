@@ -5,51 +5,45 @@
  * failing everything it held (issue 9, item 3).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalBroker } from '../../src/broker/local-broker.ts';
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
 import { b64 } from '../helpers/consumer.ts';
+import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
-let broker: LocalBroker;
+let own: OwnBroker;
 let proxy: TestProxy;
-let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kafka-rest-slow-'));
-  broker = await LocalBroker.start({ dir, autoCreateTopics: false });
+  own = await startOwnBroker('slow');
   proxy = await startTestProxy({
-    'bootstrap.servers': broker.bootstrapServers,
+    'bootstrap.servers': own.broker.bootstrapServers,
     'producer.pool.size': '1',
     'producer.retries': '0',
     'client.request.timeout.ms': '1500',
   });
 });
 after(async () => {
-  if (broker?.pid) process.kill(broker.pid, 'SIGCONT');
+  if (own?.broker.pid) process.kill(own.broker.pid, 'SIGCONT');
   await proxy?.close();
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await own?.remove();
 });
 
 test('a request timeout fails its own records only; the slot stays connected', async () => {
-  const topic = await createTopic(uniqueTopic('slow'), 1, broker.bootstrapServers);
+  const topic = await createTopic(uniqueTopic('slow'), 1, own.broker.bootstrapServers);
   const ok = await produce(proxy, `/topics/${topic}`, { records: [{ value: b64('before') }] });
   assert.equal(ok.body.offsets[0].error_code, null);
   const journaled = () => proxy.journal.read({ actorType: 'producer-slot' }).map((e) => e.type);
   const reconnectsBefore = journaled().filter((t) => t === 'SlotReconnecting').length;
 
-  process.kill(broker.pid!, 'SIGSTOP');
+  process.kill(own.broker.pid!, 'SIGSTOP');
   let slow;
   try {
     slow = await produce(proxy, `/topics/${topic}`, { records: [{ value: b64('slow') }] });
   } finally {
     await sleep(200);
-    process.kill(broker.pid!, 'SIGCONT');
+    process.kill(own.broker.pid!, 'SIGCONT');
   }
   assert.equal(slow.body.offsets[0].error_code, 50003, JSON.stringify(slow.body));
 
