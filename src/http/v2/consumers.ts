@@ -7,13 +7,14 @@
 import type Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { AnswerOf, ConsumerCommand, ConsumerPort, ConsumerRef } from '../../actors/consumer/protocol.ts';
+import type { AnswerOf, ConsumerCommand, ConsumerPort } from '../../actors/consumer/protocol.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { Errors } from '../../errors.ts';
 import type { RequestBody } from '../app.ts';
 import { NO_BODY } from '../body.ts';
 import { consumes, produces } from '../content.ts';
 import { MediaType, type Offer } from '../media-types.ts';
+import { InstanceClient } from './instance-client.ts';
 import { streamRecords } from './record-stream.ts';
 import {
   MAX_CONSUMER_REQUEST_TIMEOUT_MS,
@@ -73,9 +74,8 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
   const { consumers, body, defaults } = options;
   const accepts = consumes([MediaType.V2, ...EMBEDDED_OFFERS.map((o) => o.type)]);
   const v2 = produces(CONSUMER_RESPONSE);
-  const refOf = (ctx: Context): ConsumerRef => ({ group: ctx.params.group!, instance: ctx.params.instance! });
-  const ask = <C extends ConsumerCommand>(ctx: Context, command: C, extraMs = 0, requestId = randomUUID()): Promise<AnswerOf[C['type']]> =>
-    consumers.ask({ ref: refOf(ctx), requestId, deadline: Date.now() + options.answerWithinMs + extraMs, command });
+  const instanceOf = (ctx: Context) => new InstanceClient(ctx, consumers, options.answerWithinMs);
+  const ask = <C extends ConsumerCommand>(ctx: Context, command: C): Promise<AnswerOf[C['type']]> => instanceOf(ctx).ask(command);
   const base = '/consumers/:group/instances/:instance';
 
   router.post('/consumers/:group', accepts, v2, async (ctx) => {
@@ -148,27 +148,26 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
   });
 
   router.get(`${base}/records`, produces(RECORDS_RESPONSE), async (ctx) => {
-    const ref = refOf(ctx);
+    const instance = instanceOf(ctx);
     // Confluent takes the smaller of timeout and consumer.request.timeout.ms: huge values are fine.
     const timeoutMs = Math.min(queryInt(ctx, 'timeout', -1), MAX_CONSUMER_REQUEST_TIMEOUT_MS);
     const maxBytes = queryInt(ctx, 'max_bytes', -1);
     if (ctx.state.responseType === MediaType.EVENT_STREAM) return streamRecords(ctx, options, { timeoutMs, maxBytes });
     const format = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
     const requestId = randomUUID();
-    const tell = (command: ConsumerCommand) => void consumers.ask({ ref, requestId: randomUUID(), deadline: Date.now() + options.answerWithinMs, command }).catch(() => undefined);
     // A client that leaves while the read waits cancels it: what it took goes back at once.
     let gone = false;
     const left = () => {
       gone = !ctx.res.writableFinished;
-      if (gone) tell({ type: 'Cancel', requestId });
+      if (gone) instance.tell({ type: 'Cancel', requestId });
     };
     ctx.res.once('close', left);
     const extra = timeoutMs > 0 ? timeoutMs : MAX_CONSUMER_REQUEST_TIMEOUT_MS;
-    const answer = await ask(ctx, { type: 'Read', timeoutMs, maxBytes, format }, extra, requestId).finally(() => ctx.res.off('close', left));
+    const answer = await instance.ask({ type: 'Read', timeoutMs, maxBytes, format }, extra, requestId).finally(() => ctx.res.off('close', left));
     const { delivery } = answer;
     if (delivery) {
       // Positions are journaled only once the response is out; a response that fails goes back in line.
-      const ack = (delivered: boolean) => tell({ type: 'Ack', delivery, delivered });
+      const ack = (delivered: boolean) => instance.tell({ type: 'Ack', delivery, delivered });
       if (gone || ctx.res.destroyed) ack(false);
       else {
         ctx.res.once('finish', () => ack(true));

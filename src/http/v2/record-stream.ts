@@ -9,11 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
-import type { AnswerOf, ConsumerCommand, ConsumerPort, ConsumerRef, ReadAnswer, RestRecord } from '../../actors/consumer/protocol.ts';
+import type { AnswerOf, ConsumerCommand, ConsumerPort, ReadAnswer, RestRecord } from '../../actors/consumer/protocol.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import type { TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { MediaType } from '../media-types.ts';
+import { InstanceClient } from './instance-client.ts';
 import { recordJson } from './records-body.ts';
 
 /** Idle streams get a comment this often, so proxies and load balancers keep them open. */
@@ -88,7 +89,7 @@ export async function streamRecords(ctx: Context, options: RecordStreamOptions, 
 
 class RecordStream {
   private readonly res: ServerResponse;
-  private readonly ref: ConsumerRef;
+  private readonly instance: InstanceClient;
   private readonly keepAliveMs: number;
   private gone = false;
   /** The request id of the read in flight, cancelled when the client leaves. */
@@ -97,32 +98,27 @@ class RecordStream {
 
   constructor(
     private readonly ctx: Context,
-    private readonly options: RecordStreamOptions,
+    options: RecordStreamOptions,
   ) {
     this.res = ctx.res;
-    this.ref = { group: ctx.params.group!, instance: ctx.params.instance! };
+    this.instance = new InstanceClient(ctx, options.consumers, options.answerWithinMs);
     this.keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
     this.res.once('close', () => {
       if (this.res.writableFinished) return; // we ended the stream
       this.gone = true;
-      if (this.reading) this.tell({ type: 'Cancel', requestId: this.reading });
+      if (this.reading) this.instance.tell({ type: 'Cancel', requestId: this.reading });
     });
   }
 
-  ask<C extends ConsumerCommand>(command: C, extraMs = 0, requestId = randomUUID()): Promise<AnswerOf[C['type']]> {
-    return this.options.consumers.ask({ ref: this.ref, requestId, deadline: Date.now() + this.options.answerWithinMs + extraMs, command });
-  }
-
-  /** Fire and forget (Ack, Cancel): the instance may be gone already. */
-  private tell(command: ConsumerCommand): void {
-    this.ask(command).catch(() => undefined);
+  ask<C extends ConsumerCommand>(command: C): Promise<AnswerOf[C['type']]> {
+    return this.instance.ask(command);
   }
 
   async read(timeoutMs: number, maxBytes: number, format: EmbeddedFormat): Promise<ReadAnswer> {
     const requestId = randomUUID();
     this.reading = requestId;
     try {
-      return await this.ask({ type: 'Read', timeoutMs, maxBytes, format }, timeoutMs, requestId);
+      return await this.instance.ask({ type: 'Read', timeoutMs, maxBytes, format }, timeoutMs, requestId);
     } finally {
       this.reading = null;
     }
@@ -133,7 +129,7 @@ class RecordStream {
       if (answer.delivery) {
         // Written and flushed to the socket, or put back for the next reader.
         const delivered = await this.write(answer.records.map((r) => recordEvent(r, format)).join(''));
-        this.tell({ type: 'Ack', delivery: answer.delivery, delivered });
+        this.instance.tell({ type: 'Ack', delivery: answer.delivery, delivered });
         if (!delivered) return;
       } else if (Date.now() - this.lastWrite >= this.keepAliveMs && !(await this.write(': keep-alive\n\n'))) {
         return;
