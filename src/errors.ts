@@ -28,10 +28,13 @@ export const ErrorCode = {
   InvalidSchema: 42205,
   InvalidPayload: 42206,
   SerializationFailed: 42207,
+  KafkaTooManyRequests: 42901,
   InternalServerError: 500,
   KafkaError: 50002,
   KafkaRetriableError: 50003,
   BrokerNotAvailable: 50302,
+  /** Not Confluent's: the proxy's journal cannot be written (disk full, I/O error); see docs/COMPATIBILITY.md. */
+  JournalUnavailable: 50303,
   ServiceUnavailable: 503,
 } as const;
 

@@ -6,7 +6,10 @@
 import { pino } from 'pino';
 import { LocalBroker } from './broker/local-broker.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { startProxy } from './proxy.ts';
+import { JournalLockedError } from './journal/journal-errors.ts';
+import { JournalLock } from './journal/journal-lock.ts';
+import { installProcessGuard } from './process-guard.ts';
+import { startProxy, type RunningProxy } from './proxy.ts';
 
 async function main(): Promise<void> {
   const file = process.argv[2];
@@ -21,9 +24,24 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { id: config.id || undefined } });
+  let proxy: RunningProxy | undefined;
+  installProcessGuard({ logger, count: (kind) => proxy?.metrics.recordUncaughtError(kind) });
+
+  function refuse(error: unknown): never {
+    // A second process on the same journal: one line naming the holder says it all.
+    if (error instanceof JournalLockedError) logger.fatal({ journal: error.path, holder: error.holder }, error.message);
+    else logger.fatal({ err: error }, 'could not start the proxy');
+    process.exit(1);
+  }
 
   let broker: LocalBroker | null = null;
   if (!config.bootstrapServers) {
+    // Before an embedded broker starts in a directory another proxy may be using: a held journal says who.
+    try {
+      JournalLock.acquire(config.journalPath).release();
+    } catch (error) {
+      refuse(error);
+    }
     logger.info({ dir: config.embeddedBrokerDir }, 'bootstrap.servers is not set: starting an embedded Kafka broker');
     broker = await LocalBroker.start({ dir: config.embeddedBrokerDir, autoCreateTopics: true });
     config = { ...config, bootstrapServers: [broker.bootstrapServers] };
@@ -33,21 +51,20 @@ async function main(): Promise<void> {
   const stopBroker = async () => {
     if (broker) await broker.stop();
   };
-  let proxy;
   try {
     proxy = await startProxy(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, 'could not start the proxy');
     await stopBroker();
-    process.exit(1);
+    refuse(error);
   }
 
+  const running = proxy;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await proxy.close();
+    await running.close();
     await stopBroker();
     process.exit(0);
   };

@@ -9,7 +9,7 @@ import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
 import { GroupConsumer } from './kafka/group-consumer.ts';
 import { PartitionFetcher } from './kafka/partition-fetcher.ts';
 import type { Config } from './config/config.ts';
-import { toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
+import { idempotenceOf, toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
 import { codecFor } from './codecs/index.ts';
 import { isSchemaFormat, SchemaCodecs } from './codecs/schema-codecs.ts';
@@ -25,6 +25,7 @@ import { createReadinessProbe } from './observability/readiness.ts';
 import { ProxyMetrics } from './observability/metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { Journal } from './journal/journal.ts';
+import { monitorJournal, reportJournalDamage } from './journal/journal-monitor.ts';
 import { createKafka } from './kafka/client.ts';
 import { ClusterMetadata } from './kafka/cluster-metadata.ts';
 import { registerCompressionCodecs } from './kafka/compression.ts';
@@ -48,6 +49,7 @@ export interface RunningProxy {
   /** The embedded schema registry's URLs; empty when it is off or an external one is used. */
   readonly schemaRegistryUrls: string[];
   readonly journal: Journal;
+  readonly metrics: ProxyMetrics;
   readonly pool: ProducerPool;
   readonly consumers: ConsumerSupervisor;
   /** Graceful: stop accepting, finish in-flight requests, flush producers, close clients and journal. */
@@ -58,7 +60,9 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   if (!config.bootstrapServers) throw new Error('bootstrap.servers is required to start the proxy');
   await registerCompressionCodecs();
   const metrics = new ProxyMetrics({ collectProcessMetrics: true });
+  // Throws JournalLockedError when another process holds this journal.
   const journal = Journal.open(config.journalPath, { onAppend: (seconds) => metrics.observeJournalAppend(seconds) });
+  monitorJournal(journal, logger, metrics);
   const kafka = createKafka(toKafkaConfig(config.client, config.bootstrapServers), logger);
   const adminKafka = config.admin.requestTimeout
     ? createKafka(toKafkaConfig(config.client, config.bootstrapServers, { requestTimeout: config.admin.requestTimeout }), logger)
@@ -70,18 +74,27 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     allowAutoTopicCreation: config.producer.allowAutoTopicCreation ?? true,
   });
   const sendOptions = toSendOptions(config.producer, config.compressionType);
+  const producerConfig = { ...toProducerConfig(config.producer), idempotent: idempotenceOf(config.producer) };
   const pool = new ProducerPool({
     size: config.producerPoolSize,
     lingerMs: config.producerLingerMs,
     maxBlockMs: config.producerMaxBlockMs,
     deliveryTimeoutMs: config.producerDeliveryTimeoutMs,
-    createProducer: () => new RecordProducer(kafka, toProducerConfig(config.producer), sendOptions, config.producerMaxRequestSize),
+    bufferMemory: config.producerBufferMemory,
+    createProducer: (slot) =>
+      new RecordProducer(kafka, producerConfig, sendOptions, config.producerMaxRequestSize, {
+        onRenewed: (reason) => {
+          metrics.recordProducerRenewal();
+          logger.warn({ slot, reason }, 'producer slot replaced its idempotent producer (new producer id) after a failed send; nothing to do unless this repeats, then check the brokers');
+        },
+      }),
     partitions,
     journal,
     logger,
     metrics,
   });
   pool.start();
+  metrics.trackProducerBuffer(() => pool.buffer.usedBytes);
 
   // The embedded registry lives in the journal's database; an external one is reached over HTTP.
   const embeddedRegistry = config.schemaRegistryUrl ? null : EmbeddedRegistry.open(journal.database);
@@ -90,13 +103,17 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     : embeddedRegistry!;
   const schemas = new SchemaCodecs(registry);
 
-  const fetcher = new PartitionFetcher(kafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
+  // Consumers reconnect on Java's schedule (retry.backoff.ms 100 → retry.backoff.max.ms 1000), not
+  // kafkajs's 300 ms → 30 s: a member back from a broker outage rejoins within a second or two.
+  const kafkaConfig = toKafkaConfig(config.client, config.bootstrapServers);
+  const consumerKafka = createKafka({ ...kafkaConfig, retry: { initialRetryTime: 100, maxRetryTime: 1_000, ...kafkaConfig.retry } }, logger);
+  const fetcher = new PartitionFetcher(consumerKafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
   const consumers = new ConsumerSupervisor(
     {
       journal,
       fetcher,
       createGroupConsumer: (options) =>
-        new GroupConsumer(kafka, {
+        new GroupConsumer(consumerKafka, {
           ...options,
           // Java's consumer reads uncommitted unless told otherwise; kafkajs's default is the opposite.
           config: { maxWaitTimeInMs: DEFAULT_FETCH_MAX_WAIT_MS, readUncommitted: true, ...toConsumerConfig(config.consumer, options.groupId) },
@@ -121,6 +138,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   );
   const recovered = consumers.recover();
   if (recovered > 0) logger.info({ recovered }, 'consumer instances resumed from the journal');
+  reportJournalDamage(journal, logger, metrics, recovered);
   metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
   metrics.trackStates('consumer_instances', () => countBy(consumers.list().map((instance) => instance.state)));
 
@@ -186,7 +204,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       logger.info('kafka-rest proxy stopped');
     })());
 
-  return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, pool, consumers, close };
+  return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, metrics, pool, consumers, close };
 }
 
 function basicAuth(userInfo: string | null): { username: string; password: string } | undefined {

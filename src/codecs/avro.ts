@@ -8,7 +8,9 @@
  * Avro longs are JavaScript numbers here: values beyond ±2^53 are refused rather than rounded.
  */
 import avro from 'avsc';
+import { causeText } from '../client-message.ts';
 import { Errors } from '../errors.ts';
+import { excessNestingDepth, nestingDepthMessage } from './json-depth.ts';
 import type { ResolvedReference, SchemaFormat } from './schema-codecs.ts';
 
 export interface ParsedAvro {
@@ -107,7 +109,7 @@ export const avroFormat: SchemaFormat<ParsedAvro> = {
     try {
       value = fromAvroJson(type, json);
     } catch (error) {
-      throw Errors.badRequest(`Failed to convert JSON to Avro: ${(error as Error).message}`);
+      throw Errors.badRequest(`Failed to convert JSON to Avro: ${causeText(error, 'the value does not fit the schema')}`);
     }
     const errors: string[] = [];
     checkBytesStrings(type, json, '$', errors);
@@ -115,12 +117,16 @@ export const avroFormat: SchemaFormat<ParsedAvro> = {
     try {
       return type.toBuffer(value);
     } catch (error) {
-      throw Errors.badRequest(`Failed to convert JSON to Avro: ${(error as Error).message}`);
+      throw Errors.badRequest(`Failed to convert JSON to Avro: ${causeText(error, 'the value does not fit the schema')}`);
     }
   },
 
   fromBytes({ type }, payload) {
     const value: unknown = type.fromBuffer(payload);
-    return JSON.parse(type.toString(value)) as unknown;
+    const text = type.toString(value);
+    // A recursive schema can nest a record deeper than the response writer goes.
+    const depth = excessNestingDepth(text);
+    if (depth > 0) throw new Error(nestingDepthMessage(depth));
+    return JSON.parse(text) as unknown;
   },
 };

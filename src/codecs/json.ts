@@ -4,6 +4,7 @@
  */
 import { ErrorCode, RestError } from '../errors.ts';
 import type { EmbeddedCodec } from './embedded-format.ts';
+import { excessNestingDepth, nestingDepthMessage } from './json-depth.ts';
 
 export const jsonCodec: EmbeddedCodec = {
   format: 'json',
@@ -13,6 +14,10 @@ export const jsonCodec: EmbeddedCodec = {
   },
   decode(bytes) {
     if (bytes === null) return null;
+    // Deeper than Jackson reads is refused like Confluent's deserializer does, before the response
+    // writer (JSON.stringify, which recurses) meets it.
+    const depth = excessNestingDepth(bytes);
+    if (depth > 0) throw new RestError(ErrorCode.Serialization, `Error deserializing JSON message: ${nestingDepthMessage(depth)}`);
     try {
       return JSON.parse(bytes.toString('utf8')) as unknown;
     } catch (error) {

@@ -9,6 +9,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import { Errors } from '../errors.ts';
+import { excessNestingDepth, nestingDepthMessage } from './json-depth.ts';
 import type { ResolvedReference, SchemaFormat } from './schema-codecs.ts';
 
 export interface ParsedJsonSchema {
@@ -100,6 +101,8 @@ export const jsonSchemaFormat: SchemaFormat<ParsedJsonSchema> = {
   },
 
   fromBytes(_parsed, payload) {
+    const depth = excessNestingDepth(payload);
+    if (depth > 0) throw new Error(nestingDepthMessage(depth));
     return JSON.parse(payload.toString('utf8')) as unknown;
   },
 };

@@ -11,6 +11,7 @@
  * REST Proxy; consumed records may name any message type of the file by its indexes.
  */
 import protobuf from 'protobufjs';
+import { causeText } from '../client-message.ts';
 import { Errors } from '../errors.ts';
 import type { ResolvedReference, SchemaFormat } from './schema-codecs.ts';
 import { decodeMessageIndexes, encodeMessageIndexes } from './wire.ts';
@@ -421,7 +422,7 @@ export const protobufFormat: SchemaFormat<ParsedProtobuf> = {
       const message = type.fromObject(object);
       return Buffer.concat([DEFAULT_INDEXES, type.encode(message).finish()]);
     } catch (error) {
-      throw Errors.badRequest(`Failed to convert JSON to Protobuf: ${(error as Error).message}`);
+      throw Errors.badRequest(`Failed to convert JSON to Protobuf: ${causeText(error, 'the value does not fit the schema')}`);
     }
   },
 

@@ -14,6 +14,7 @@
  *   data that does not fit the schema .................. 400 "Bad Request: ..."
  *   consumed bytes that cannot be decoded .............. 408 / 40801
  */
+import { causeText, withoutInternals } from '../client-message.ts';
 import { ErrorCode, RestError } from '../errors.ts';
 import {
   RegistryError,
@@ -122,9 +123,10 @@ export function registryNotConfiguredError(request: Partial<ProduceSchemaRequest
       );
 }
 
+/** A registry failure for a client: the registry's words, without its address. */
 function registryMessage(error: unknown): string {
-  if (error instanceof RegistryError) return `${error.message}; error code: ${error.errorCode}`;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof RegistryError) return `${withoutInternals(error.message)}; error code: ${error.errorCode}`;
+  return causeText(error, 'the schema registry failed');
 }
 
 /** Registry failure while producing → 42207 (or 403/40301 when the registry refuses access). */
@@ -252,7 +254,7 @@ export class SchemaCodecs {
     } catch (error) {
       throw new RestError(
         ErrorCode.Serialization,
-        `Error deserializing ${schema.format.label} message for id ${schemaId}: ${(error as Error).message}`,
+        `Error deserializing ${schema.format.label} message for id ${schemaId}: ${causeText(error, 'the payload does not match the schema')}`,
       );
     }
   }

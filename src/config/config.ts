@@ -64,6 +64,8 @@ export interface Config {
   readonly producerMaxRequestSize: number;
   readonly producerMaxBlockMs: number;
   readonly producerDeliveryTimeoutMs: number;
+  /** Bytes of records the producer pool may hold, queued or in flight; beyond it produces wait, then 429. */
+  readonly producerBufferMemory: number;
   readonly requestBodyMaxBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -255,13 +257,19 @@ const SETTINGS = {
     'producer.max.block.ms',
     integer(0),
     '60000',
-    'How long a produce waits for topic metadata or a healthy slot before failing its records (ms).',
+    'How long a produce waits for topic metadata, for room in producer.buffer.memory and for a healthy slot (ms); then its records fail with 50003, or the request with 429 when the buffer had no room.',
   ),
   producerDeliveryTimeoutMs: setting(
     'producer.delivery.timeout.ms',
     integer(1),
     '120000',
-    'Upper bound on how long a produce request waits for its records to be acknowledged (ms); after it, 50003.',
+    'Upper bound on how long a produce request waits for its records to be acknowledged (ms); after it, 50003. Records still queued then are dropped unsent; records already sent may still be written.',
+  ),
+  producerBufferMemory: setting(
+    'producer.buffer.memory',
+    integer(1024, 2_147_483_647),
+    '33554432',
+    "Bytes of records (key, value and framing) the producer pool holds, queued or in flight (Java's buffer.memory). When it is full a produce waits up to producer.max.block.ms for room, then is refused with 429 (error_code 42901); producer.max.block.ms=0 refuses at once (that setting also bounds the waits for topic metadata and a ready slot).",
   ),
   requestBodyMaxBytes: setting('request.body.max.bytes', integer(1), '67108864', 'Largest accepted HTTP request body; larger → 413.'),
   shutdownTimeoutMs: setting('shutdown.timeout.ms', integer(0), '30000', 'Budget for a graceful shutdown (ms).'),
@@ -445,6 +453,7 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     producerMaxRequestSize: value(SETTINGS.producerMaxRequestSize),
     producerMaxBlockMs: value(SETTINGS.producerMaxBlockMs),
     producerDeliveryTimeoutMs: value(SETTINGS.producerDeliveryTimeoutMs),
+    producerBufferMemory: value(SETTINGS.producerBufferMemory),
     requestBodyMaxBytes: value(SETTINGS.requestBodyMaxBytes),
     shutdownTimeoutMs: value(SETTINGS.shutdownTimeoutMs),
     logLevel: value(SETTINGS.logLevel),

@@ -385,7 +385,12 @@ export const PRODUCER_OPTIONS: PassThroughGroup<ProducerOptions, ProducerOptions
     producerField('acks', 'acks', ACKS, 'Acknowledgements each produce waits for (sendBatch option).'),
     producerField('request.timeout.ms', 'timeout', integer(1), 'How long the broker may wait for acknowledgements (ms; sendBatch option).'),
     producerField('compression.type', 'compression', oneOf(COMPRESSION_TYPES), 'Producer compression; overrides the top-level compression.type.'),
-    producerField('enable.idempotence', 'idempotent', bool, 'Idempotent producer (needs acks=all and retries > 0).'),
+    producerField(
+      'enable.idempotence',
+      'idempotent',
+      bool,
+      'Idempotent producer: a retried batch is written once. Default true (as Kafka 3+ clients), unless producer.acks is 0 or 1 or producer.retries is 0; true with those is refused.',
+    ),
     producerField('max.in.flight.requests.per.connection', 'maxInFlightRequests', integer(1), 'Unacknowledged requests allowed per broker connection.'),
     ...retryKeys<ProducerOptions>(),
     producerField('allow.auto.create.topics', 'allowAutoTopicCreation', bool, 'Let a produce to a missing topic create it (if the broker allows).'),
@@ -474,6 +479,15 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
 export function toKafkaConfig(client: KafkaClientOptions, brokers: string[], override: { requestTimeout?: number | undefined } = {}): KafkaConfig {
   const merged = override.requestTimeout === undefined ? client : { ...client, requestTimeout: override.requestTimeout };
   return { brokers, ...pick(merged, ['clientId', 'requestTimeout', 'connectionTimeout', 'retry', 'ssl', 'sasl'] as const) };
+}
+
+/**
+ * Whether producers are idempotent: as set, else true like Kafka 3+ clients, except that settings
+ * idempotence cannot work with (acks 0 or 1, no retries) switch the default off, as Java does.
+ */
+export function idempotenceOf(producer: ProducerOptions): boolean {
+  if (producer.idempotent !== undefined) return producer.idempotent;
+  return (producer.acks === undefined || producer.acks === -1) && producer.retry?.retries !== 0;
 }
 
 export function toProducerConfig(producer: ProducerOptions): ProducerConfig {

@@ -2,8 +2,11 @@
  * Reads a JSON request body with a size limit. Bodies over the limit are refused with 413 before
  * they are buffered whole (by Content-Length when given, else while streaming); malformed JSON is
  * a 400 with the JSON envelope (Confluent answers text/plain here; JSON is easier on clients).
+ * So is a document nested deeper than Jackson reads (1,000 levels): every route, and every codec
+ * behind it, then only ever sees JSON it can walk without running out of stack.
  */
 import type { IncomingMessage } from 'node:http';
+import { excessNestingDepth, nestingDepthMessage } from '../codecs/json-depth.ts';
 import { ErrorCode, RestError } from '../errors.ts';
 
 export const NO_BODY = Symbol('no body');
@@ -24,7 +27,10 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const depth = excessNestingDepth(bytes);
+  if (depth > 0) throw new RestError(ErrorCode.BadRequest, nestingDepthMessage(depth));
+  const text = bytes.toString('utf8');
   if (!text.trim()) return NO_BODY;
   try {
     return JSON.parse(text) as unknown;

@@ -4,6 +4,7 @@
  * their stack and answered with a plain 500.
  */
 import type { Context, Next } from 'koa';
+import { withoutInternals } from '../client-message.ts';
 import { Errors, RestError } from '../errors.ts';
 import { describeKafkaError } from '../kafka/kafka-error.ts';
 import { MediaType, V2_RESPONSE } from './media-types.ts';
@@ -23,10 +24,11 @@ export async function errorHandler(ctx: Context, next: Next): Promise<void> {
 }
 
 function toRestError(thrown: unknown, ctx: Context): RestError {
-  if (thrown instanceof RestError) return thrown;
+  if (thrown instanceof RestError) return thrown.status >= 500 ? withoutAddresses(thrown, ctx) : thrown;
   const name = (thrown as { name?: string } | null)?.name ?? '';
   if (name.startsWith('KafkaJS')) {
     const failure = describeKafkaError(thrown);
+    // Kafka's words without addresses (kafkajs's own log lines, which the proxy logs, keep them).
     return new RestError(failure.errorCode, failure.message, failure.status);
   }
   const status = (thrown as { status?: number } | null)?.status;
@@ -34,4 +36,12 @@ function toRestError(thrown: unknown, ctx: Context): RestError {
   if (status === 501) return Errors.methodNotAllowed();
   ctx.log?.error({ err: thrown }, 'unexpected error');
   return Errors.internal();
+}
+
+/** A server-side failure's message may carry a broker's or registry's address: not for clients. */
+function withoutAddresses(error: RestError, ctx: Context): RestError {
+  const message = withoutInternals(error.message);
+  if (message === error.message) return error;
+  ctx.log?.debug({ err: error }, 'address taken out of an error message');
+  return new RestError(error.errorCode, message, error.status);
 }

@@ -1,7 +1,7 @@
 /**
  * Liveness and readiness, on the main listener (for load balancers and orchestrators) and on the
- * management listener: live = the process answers; ready = the broker is reachable and the
- * journal is writable (503 otherwise, with which check failed).
+ * management listener: live = the process answers; ready = the broker is reachable and a write
+ * to the journal just went through (503 otherwise, with which check failed).
  */
 import type Router from '@koa/router';
 import type { ReadinessProbe } from '../observability/readiness.ts';

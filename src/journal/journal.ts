@@ -2,10 +2,20 @@
  * The journal: SQLite (WAL) through better-sqlite3, holding every actor's lifecycle events.
  * Appends are synchronous and durable once they return, which is what lets consumer sessions be
  * rebuilt after a crash. Listeners see each entry as it is appended (for live views).
+ *
+ * A file journal is protected: one process at a time holds it (journal-lock.ts), a high-water mark
+ * outside the database tells lost history at start-up (journal-seq.ts, `damage`), and a write the
+ * storage refuses throws JournalUnavailableError (503/50303) and is reported once until writes
+ * go through again.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isSqliteStorageError, JournalUnavailableError } from './journal-errors.ts';
+import { probeWrite } from './journal-heartbeat.ts';
+import { JournalLock } from './journal-lock.ts';
+import { checkSeqMark, SeqMark, type JournalDamage } from './journal-seq.ts';
+export type { JournalDamage } from './journal-seq.ts';
 import { migrate } from './migrate.ts';
 
 export interface JournalEntry<P = unknown> {
@@ -42,30 +52,63 @@ export interface JournalOptions {
   onAppend?: (seconds: number) => void;
 }
 
+/** Events the high-water mark says were appended but the database no longer has (found at open). */
+
+/** Since when writes fail, and the latest failure. */
+export interface JournalFailure {
+  since: number;
+  error: JournalUnavailableError;
+}
+
 export class Journal {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string, string, string, number]>;
   private readonly listeners = new Set<Listener>();
+  private readonly lock: JournalLock | null = null;
+  private readonly seqMark: SeqMark | null = null;
+  private readonly pageSize: number;
   /** Settable after opening too: told each append's duration in seconds (metrics). */
   onAppend: ((seconds: number) => void) | undefined;
+  /** Told of every write the storage refused; `first` when writes were fine until then. */
+  onWriteFailure: ((error: JournalUnavailableError, first: boolean) => void) | undefined;
+  /** Told when a write goes through again after failures. */
+  onWriteRecovered: ((failure: JournalFailure) => void) | undefined;
+  /** Told once when the high-water mark file cannot be written (damage detection is then blind). */
+  onSeqMarkError: ((error: unknown) => void) | undefined;
+  /** Lost history found when the journal was opened, or null. */
+  readonly damage: JournalDamage | null = null;
+  private failing: JournalFailure | null = null;
 
   private constructor(readonly path: string, options: JournalOptions = {}) {
     this.onAppend = options.onAppend;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the tail.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    try {
-      migrate(this.db);
-    } catch (error) {
-      this.db.close();
-      throw error;
+    const file = path !== ':memory:';
+    if (file) {
+      mkdirSync(dirname(path), { recursive: true });
+      this.lock = JournalLock.acquire(path);
     }
-    this.insert = this.db.prepare(
-      'INSERT INTO journal_events (actor_id, actor_type, event_type, payload, at) VALUES (?, ?, ?, ?, ?)',
-    );
+    let db: Database.Database | undefined;
+    try {
+      this.db = db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the tail.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db);
+      this.insert = this.db.prepare(
+        'INSERT INTO journal_events (actor_id, actor_type, event_type, payload, at) VALUES (?, ?, ?, ?, ?)',
+      );
+      this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      if (file) {
+        this.seqMark = SeqMark.open(`${path}-seq`);
+        this.seqMark.onWriteError = (error) => this.onSeqMarkError?.(error);
+        this.damage = checkSeqMark(this.db, this.seqMark);
+      }
+    } catch (error) {
+      this.seqMark?.close();
+      if (db?.open) db.close();
+      this.lock?.release();
+      throw isSqliteStorageError(error) ? new JournalUnavailableError(error, path) : error;
+    }
   }
 
   static open(path: string, options?: JournalOptions): Journal {
@@ -75,9 +118,17 @@ export class Journal {
   append<P>(actorId: string, actorType: string, type: string, payload: P): JournalEntry<P> {
     const started = process.hrtime.bigint();
     const at = Date.now();
-    const { lastInsertRowid } = this.insert.run(actorId, actorType, type, JSON.stringify(payload ?? null), at);
+    const json = JSON.stringify(payload ?? null);
+    let seq: number;
+    try {
+      seq = Number(this.insert.run(actorId, actorType, type, json, at).lastInsertRowid);
+    } catch (error) {
+      throw this.failed(error);
+    }
+    this.seqMark?.write(seq);
+    if (this.failing) this.recovered();
     this.onAppend?.(Number(process.hrtime.bigint() - started) / 1e9);
-    const entry: JournalEntry<P> = { seq: Number(lastInsertRowid), actorId, actorType, type, payload, at };
+    const entry: JournalEntry<P> = { seq, actorId, actorType, type, payload, at };
     // The entry is stored; a failing listener must neither undo that nor starve the others.
     for (const listener of this.listeners) {
       try {
@@ -119,12 +170,15 @@ export class Journal {
 
   /** Stores an actor's state as of journal event `seq`, replacing its previous snapshot. */
   writeSnapshot(actorId: string, actorType: string, seq: number, snapshot: unknown): void {
-    this.db
-      .prepare(
-        `INSERT INTO actor_snapshots (actor_id, actor_type, seq, snapshot, at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (actor_id) DO UPDATE SET seq = excluded.seq, snapshot = excluded.snapshot, at = excluded.at`,
-      )
-      .run(actorId, actorType, seq, JSON.stringify(snapshot), Date.now());
+    const json = JSON.stringify(snapshot);
+    this.write(() =>
+      this.db
+        .prepare(
+          `INSERT INTO actor_snapshots (actor_id, actor_type, seq, snapshot, at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (actor_id) DO UPDATE SET seq = excluded.seq, snapshot = excluded.snapshot, at = excluded.at`,
+        )
+        .run(actorId, actorType, seq, json, Date.now()),
+    );
   }
 
   readSnapshot<S>(actorId: string): { seq: number; snapshot: S } | null {
@@ -139,21 +193,25 @@ export class Journal {
    * `upToSeq` (the events a snapshot does not cover yet are what recovery replays).
    */
   trim(actorId: string, upToSeq: number, keep: number): number {
-    const { changes } = this.db
-      .prepare(
-        `DELETE FROM journal_events WHERE actor_id = ? AND seq <= ? AND seq < COALESCE(
-           (SELECT MIN(seq) FROM (SELECT seq FROM journal_events WHERE actor_id = ? ORDER BY seq DESC LIMIT ?)), 0)`,
-      )
-      .run(actorId, upToSeq, actorId, keep);
+    const { changes } = this.write(() =>
+      this.db
+        .prepare(
+          `DELETE FROM journal_events WHERE actor_id = ? AND seq <= ? AND seq < COALESCE(
+             (SELECT MIN(seq) FROM (SELECT seq FROM journal_events WHERE actor_id = ? ORDER BY seq DESC LIMIT ?)), 0)`,
+        )
+        .run(actorId, upToSeq, actorId, keep),
+    );
     return changes;
   }
 
   /** Forgets an actor that has ended: its events and snapshot go, in one transaction. */
   compact(actorId: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM journal_events WHERE actor_id = ?').run(actorId);
-      this.db.prepare('DELETE FROM actor_snapshots WHERE actor_id = ?').run(actorId);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM journal_events WHERE actor_id = ?').run(actorId);
+        this.db.prepare('DELETE FROM actor_snapshots WHERE actor_id = ?').run(actorId);
+      })(),
+    );
   }
 
   /**
@@ -171,15 +229,22 @@ export class Journal {
     );
   }
 
-  /** True when a write goes through: what readiness checks ask. */
+  /** Since when writes fail (and the latest failure), or null while they go through. */
+  get failure(): JournalFailure | null {
+    return this.failing;
+  }
+
+  /** True when a write goes through: what readiness asks (a real write, see journal-heartbeat.ts). */
   writable(): boolean {
+    if (!this.db.open) return false;
     try {
-      this.db.prepare('BEGIN IMMEDIATE').run();
-      this.db.prepare('ROLLBACK').run();
-      return true;
-    } catch {
+      probeWrite(this.db, this.pageSize);
+    } catch (error) {
+      this.failed(error);
       return false;
     }
+    if (this.failing) this.recovered();
+    return true;
   }
 
   subscribe(listener: Listener): () => void {
@@ -189,6 +254,35 @@ export class Journal {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.seqMark?.close();
+    this.lock?.release();
+  }
+
+  /** Runs a write; a storage failure is reported and thrown as JournalUnavailableError. */
+  private write<T>(run: () => T): T {
+    let result: T;
+    try {
+      result = run();
+    } catch (error) {
+      throw this.failed(error);
+    }
+    if (this.failing) this.recovered();
+    return result;
+  }
+
+  private failed(error: unknown): unknown {
+    if (!isSqliteStorageError(error)) return error;
+    const unavailable = new JournalUnavailableError(error, this.path);
+    const first = this.failing === null;
+    this.failing = { since: this.failing?.since ?? Date.now(), error: unavailable };
+    this.onWriteFailure?.(unavailable, first);
+    return unavailable;
+  }
+
+  private recovered(): void {
+    const failure = this.failing!;
+    this.failing = null;
+    this.onWriteRecovered?.(failure);
   }
 }
 

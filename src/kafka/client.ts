@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaConfig } from 'kafkajs';
+import type { Consumer, ConsumerConfig, KafkaConfig } from 'kafkajs';
 import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners } = kafkajs;
@@ -47,8 +47,60 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   // Every client made from it (producers, consumers, admins, the fetcher) survives topic deletion.
   const create = clusterFactorySymbol(kafka);
   const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster>)[create]!;
-  (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => forgetDeletedTopics(factory.call(kafka, options));
+  (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => {
+    const cluster = forgetDeletedTopics(factory.call(kafka, options));
+    clusterTap?.(cluster);
+    return cluster;
+  };
   return kafka;
+}
+
+/** Set only while createGroupMember builds a consumer (synchronously): its cluster is tapped. */
+let clusterTap: ((cluster: object) => void) | null = null;
+
+/**
+ * A kafkajs consumer that reports its member id as soon as the coordinator assigns one (KIP-394's
+ * MEMBER_ID_REQUIRED round), not only once the join completes. A member stopped or crashed
+ * mid-join stays in the group as pending, holding the next rebalance up until its session
+ * expires, and kafkajs does not leave for it: whoever knows the id can evict it.
+ */
+export function createGroupMember(kafka: Kafka, config: ConsumerConfig, onMemberId: (memberId: string) => void): Consumer {
+  clusterTap = (cluster) => tapJoinGroup(cluster as TappableCluster, onMemberId);
+  try {
+    return kafka.consumer(config);
+  } finally {
+    clusterTap = null;
+  }
+}
+
+type RequestBuilder = (request: { memberId?: string }) => unknown;
+interface TappableBroker {
+  lookupRequest(apiKey: number, definitions: unknown): RequestBuilder;
+}
+interface TappableCluster {
+  findGroupCoordinator(request: { groupId: string }): Promise<TappableBroker>;
+}
+
+function tapJoinGroup(cluster: TappableCluster, onMemberId: (memberId: string) => void): void {
+  const find = cluster.findGroupCoordinator.bind(cluster);
+  const tapped = new WeakSet<TappableBroker>();
+  cluster.findGroupCoordinator = async (request) => {
+    const broker = await find(request);
+    if (!tapped.has(broker)) {
+      tapped.add(broker);
+      const lookup = broker.lookupRequest.bind(broker);
+      // kafkajs's joinGroup sends the assigned id in its second JoinGroup request, built here.
+      broker.lookupRequest = (apiKey, definitions) => {
+        const build = lookup(apiKey, definitions);
+        if (apiKey !== API_KEYS.JoinGroup) return build;
+        return (joinRequest) => {
+          if (joinRequest.memberId) onMemberId(joinRequest.memberId);
+          return build(joinRequest);
+        };
+      };
+    }
+    return broker;
+  };
 }
 
 function clusterFactorySymbol(kafka: Kafka): symbol {
@@ -139,7 +191,7 @@ export interface InternalCluster {
 // kafkajs internals behind the non-throwing fetch: the Fetch request versions, and its errors.
 const require = createRequire(import.meta.url);
 const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
-const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number };
+const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; JoinGroup: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 
 /** The KafkaJSProtocolError for a Kafka error code (with its `type` and `retriable`). */

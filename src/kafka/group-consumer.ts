@@ -7,7 +7,7 @@
  * would also bound it, but a fully paused kafkajs consumer sleeps a whole fetch wait before it
  * looks again.)
  */
-import type { Consumer, ConsumerConfig, Kafka } from './client.ts';
+import { createGroupMember, type Consumer, type ConsumerConfig, type Kafka } from './client.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export interface GroupConsumerOptions {
@@ -35,13 +35,14 @@ export interface GroupSubscription {
 export class GroupConsumer {
   private readonly consumer: Consumer;
   private assigned: TopicPartition[] = [];
+  /** The id the coordinator assigned, from the first JoinGroup round on. */
   private memberIdValue: string | null = null;
 
   constructor(
     kafka: Kafka,
     private readonly options: GroupConsumerOptions,
   ) {
-    this.consumer = kafka.consumer({
+    const config = {
       ...options.config,
       groupId: options.groupId,
       // A subscription never creates topics; and every crash goes to the caller, which rejoins
@@ -50,6 +51,9 @@ export class GroupConsumer {
       // kafkajs's default retries grow to 30 s: a broker that is back would wait that long to be
       // tried again. Short ones hand a lasting failure to the caller's own backoff (≤ 2 s) instead.
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5, ...options.config.retry, restartOnFailure: async () => false },
+    };
+    this.consumer = createGroupMember(kafka, config, (memberId) => {
+      this.memberIdValue = memberId;
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberIdValue = payload.memberId;
@@ -66,6 +70,7 @@ export class GroupConsumer {
     });
   }
 
+  /** The member's id once the coordinator assigned one (it may not have finished joining). */
   get memberId(): string | null {
     return this.memberIdValue;
   }
@@ -120,7 +125,11 @@ export class GroupConsumer {
     );
   }
 
-  /** Leaves the group and closes the connections. */
+  /**
+   * Closes the connections, leaving the group if the member had finished joining. kafkajs skips
+   * the LeaveGroup of a member stopped mid-join, and hides a LeaveGroup that failed: the group
+   * keeps such a member until its session expires, so the caller evicts `memberId` after this.
+   */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }

@@ -2,7 +2,10 @@
  * Turns a kafkajs error into the Confluent error code a client would get from the Java proxy
  * (rest-utils KafkaExceptionMapper, and the per-record produce codes). kafkajs errors are told
  * apart by name and protocol error type, so this file needs no runtime import of kafkajs.
+ * Messages keep Kafka's words but lose addresses and socket details (see client-message.ts):
+ * kafkajs's own log lines, which the proxy logs, keep those.
  */
+import { withoutInternals } from '../client-message.ts';
 import { ErrorCode, httpStatusOf } from '../errors.ts';
 
 export interface KafkaFailure {
@@ -44,7 +47,15 @@ const BAD_REQUEST_TYPES = new Set([
   'INVALID_CONFIG',
   'TOPIC_DELETION_DISABLED',
   'INVALID_TOPIC_EXCEPTION',
+  // A commit the broker refuses for its content: the client's to fix, not worth retrying.
+  'OFFSET_METADATA_TOO_LARGE',
+  'INVALID_COMMIT_OFFSET_SIZE',
 ]);
+
+/** What a client needs to know beyond Kafka's message to fix its request. */
+const HINTS: Record<string, string> = {
+  OFFSET_METADATA_TOO_LARGE: " (longer than the broker's offset.metadata.max.bytes)",
+};
 
 /** Follows kafkajs wrappers (retries exceeded, non-retriable) down to the error that says why. */
 export function rootCause(error: unknown): KafkaJSLikeError {
@@ -63,7 +74,7 @@ export function describeKafkaError(error: unknown): KafkaFailure {
   const cause = rootCause(error);
   const name = cause.name ?? '';
   const type = cause.type ?? '';
-  const message = cause.message ?? String(error);
+  const message = withoutInternals(cause.message ?? String(error)) + (HINTS[type] ?? '');
   const failure = (errorCode: number, retriable = false, connectionLost = false): KafkaFailure => ({
     errorCode,
     status: httpStatusOf(errorCode),

@@ -47,9 +47,16 @@ export class ProxyMetrics {
   private readonly producedRecords: Counter<'topic'>;
   private readonly producedBytes: Counter<'topic'>;
   private readonly produceErrors: Counter<'error_code'>;
+  private readonly produceDropped: Counter<'reason'>;
+  private readonly produceExpiredInFlight: Counter;
+  private readonly producerRenewals: Counter;
+  private producerBufferSample: (() => number) | null = null;
   private readonly consumedRecords: Counter<'topic'>;
   private readonly consumedBytes: Counter<'topic'>;
   private readonly journalAppend: Histogram;
+  private readonly journalWriteErrors: Counter<'code'>;
+  private readonly journalLostEvents: Gauge;
+  private readonly uncaughtErrors: Counter<'kind'>;
   private readonly producedTopics: BoundedLabel;
   private readonly consumedTopics: BoundedLabel;
   private readonly samplers = new Map<StateGaugeName, () => Record<string, number>>();
@@ -92,6 +99,32 @@ export class ProxyMetrics {
       labelNames: ['error_code'],
       registers,
     });
+    this.produceDropped = new Counter({
+      name: 'kafka_rest_produce_dropped_records_total',
+      help: 'Records dropped unsent from a producer slot queue: their delivery timeout passed (delivery_timeout) or their client went away (client_gone).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.produceExpiredInFlight = new Counter({
+      name: 'kafka_rest_produce_expired_in_flight_records_total',
+      help: 'Records answered 50003 at their delivery timeout while already sent to Kafka: they may still be written.',
+      registers,
+    });
+    this.producerRenewals = new Counter({
+      name: 'kafka_rest_producer_renewals_total',
+      help: 'Idempotent producers replaced by a fresh one (new producer id) after a failed send.',
+      registers,
+    });
+    const buffer = () => this.producerBufferSample;
+    new Gauge({
+      name: 'kafka_rest_producer_buffer_bytes',
+      help: 'Bytes of records the producer pool holds, queued or in flight (bounded by producer.buffer.memory).',
+      registers,
+      collect() {
+        const sample = buffer();
+        if (sample) this.set(sample());
+      },
+    });
     this.consumedRecords = new Counter({
       name: 'kafka_rest_consumed_records_total',
       help: 'Records delivered to consumer instance clients, by topic.',
@@ -108,6 +141,23 @@ export class ProxyMetrics {
       name: 'kafka_rest_journal_append_seconds',
       help: 'Time to append one event to the SQLite journal.',
       buckets: JOURNAL_BUCKETS,
+      registers,
+    });
+    this.journalWriteErrors = new Counter({
+      name: 'kafka_rest_journal_write_errors_total',
+      help: 'Journal writes the storage refused (readiness probes included), by SQLite error code (SQLITE_FULL, SQLITE_IOERR_WRITE, ...).',
+      labelNames: ['code'],
+      registers,
+    });
+    this.journalLostEvents = new Gauge({
+      name: 'kafka_rest_journal_lost_events',
+      help: 'Journal events found missing at start-up (a deleted or damaged -wal file, an older database put back): 0 when none.',
+      registers,
+    });
+    this.uncaughtErrors = new Counter({
+      name: 'kafka_rest_uncaught_errors_total',
+      help: 'Errors no handler caught, by kind: storage (the process keeps running) or other (it exits).',
+      labelNames: ['kind'],
       registers,
     });
   }
@@ -149,6 +199,23 @@ export class ProxyMetrics {
     this.produceErrors.inc({ error_code: String(errorCode) }, records);
   }
 
+  recordProduceDropped(reason: 'delivery_timeout' | 'client_gone', records: number): void {
+    this.produceDropped.inc({ reason }, records);
+  }
+
+  recordProduceExpiredInFlight(records: number): void {
+    this.produceExpiredInFlight.inc(records);
+  }
+
+  recordProducerRenewal(): void {
+    this.producerRenewals.inc();
+  }
+
+  /** The producer pool's buffered bytes, read at scrape time. */
+  trackProducerBuffer(sample: () => number): void {
+    this.producerBufferSample = sample;
+  }
+
   recordConsumed(topic: string, records: number, bytes: number): void {
     const label = { topic: this.consumedTopics.value(topic) };
     this.consumedRecords.inc(label, records);
@@ -157,6 +224,18 @@ export class ProxyMetrics {
 
   observeJournalAppend(seconds: number): void {
     this.journalAppend.observe(seconds);
+  }
+
+  recordJournalWriteError(code: string): void {
+    this.journalWriteErrors.inc({ code });
+  }
+
+  setJournalLostEvents(events: number): void {
+    this.journalLostEvents.set(events);
+  }
+
+  recordUncaughtError(kind: 'storage' | 'other'): void {
+    this.uncaughtErrors.inc({ kind });
   }
 
   /**

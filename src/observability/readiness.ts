@@ -1,5 +1,6 @@
 /**
- * Readiness: the broker answers and the journal takes writes. A check never waits longer than
+ * Readiness: the broker answers and the journal takes writes — a real one each time (see
+ * src/journal/journal-heartbeat.ts), so a full disk shows. A check never waits longer than
  * its timeout (kafkajs would keep retrying against a dead broker), and at most one broker probe
  * runs at a time: a probe still running answers with the last result.
  */

@@ -1,7 +1,8 @@
 /**
  * Consumer sessions across outages, on a broker and journal of their own: a proxy that restarts
  * while the broker is down resumes its sessions once the broker is back, and so does a live
- * member whose broker goes away (no zombie reading [] forever), a subscription never creates topics even where the broker would, and a session that
+ * member whose broker goes away (no zombie reading [] forever) or is killed (no wait for its old
+ * session), a subscription never creates topics even where the broker would, and a session that
  * expired while the proxy was down ends without committing its stale positions.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
-import { b64, createConsumer, post, readUntil, text } from '../helpers/consumer.ts';
+import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
 import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -90,6 +91,61 @@ test('a proxy restarted while the broker is down resumes its sessions once the b
     await second.close();
   }
 });
+
+test('live members resume after a broker is killed and restarted, without waiting out their old sessions', async () => {
+  const topic = await createTopic(uniqueTopic('killed'), 2, broker.bootstrapServers);
+  const group = uniqueTopic('killed-group');
+  // Sessions and rebalances this long make a rejoin that waits for a stale member take minutes.
+  const proxy = await proxyOn('killed.db', { 'consumer.session.timeout.ms': '300000', 'consumer.max.poll.interval.ms': '300000' });
+  const admin = nativeKafka(broker.bootstrapServers).admin();
+  try {
+    const bases: string[] = [];
+    for (const name of ['k0', 'k1']) {
+      const base = await createConsumer(proxy.url, group, { name, 'auto.offset.reset': 'earliest' });
+      assert.equal((await post(`${base}/subscription`, { topics: [topic] })).status, 204);
+      bases.push(base);
+    }
+    const readAll = async (count: number, timeoutMs: number) => {
+      const got: string[] = [];
+      const deadline = Date.now() + timeoutMs;
+      while (got.length < count && Date.now() < deadline) {
+        const replies = await Promise.all(bases.map((base) => records(base, 'timeout=500')));
+        for (const reply of replies) {
+          assert.equal(reply.status, 200, JSON.stringify(reply.body));
+          got.push(...reply.body.map((r: { value: string }) => text(r.value)));
+        }
+      }
+      return got.sort();
+    };
+    await produceNatively(topic, ['before-0', 'before-1']);
+    assert.deepEqual(await readAll(2, 60_000), ['before-0', 'before-1']);
+    // Committed: partitions may change hands in the rejoin, and the new owner starts from the commit.
+    for (const base of bases) assert.equal((await post(`${base}/offsets`)).status, 200);
+
+    process.kill(broker.pid!, 'SIGKILL');
+    await sleep(10_000); // long enough for both members to crash and their rejoins to fail
+    await broker.resume();
+    await produceNatively(topic, ['after-0', 'after-1']);
+    // Well short of the 300 s a stale member would hold the rebalance up for.
+    assert.deepEqual(await readAll(2, 120_000), ['after-0', 'after-1']);
+    await admin.connect();
+    const { groups } = await admin.describeGroups([group]);
+    assert.equal(groups[0]!.members.length, 2, 'only the two live members are left in the group');
+  } finally {
+    await admin.disconnect();
+    await proxy.close();
+  }
+});
+
+async function produceNatively(topic: string, values: string[]): Promise<void> {
+  const producer = nativeKafka(broker.bootstrapServers).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: values.map((value, i) => ({ value, partition: i % 2 })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
 
 test('a session that expired while the proxy was down does not rewind its group', async () => {
   const topic = await createTopic(uniqueTopic('expired'), 1, broker.bootstrapServers);

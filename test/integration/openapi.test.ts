@@ -215,7 +215,7 @@ describe('docs/openapi.json describes what the proxy answers', () => {
     await api('POST', `${base}/offsets`, v2({ offsets: [{ topic, partition: 0, offset: 0, metadata: 'm' }] }, 200));
     const committed = await api('GET', `${base}/offsets`, v2({ partitions: [{ topic, partition: 0 }] }, 200));
     assert.deepEqual(committed.body, { offsets: [{ topic, partition: 0, offset: 1, metadata: 'm' }] });
-    await api('GET', `${base}/offsets`, v2({ partitions: 'all' }, 422, 422));
+    await api('GET', `${base}/offsets`, v2({ partitions: 'all' }, 400, 400)); // Jackson cannot bind a string to the list
     await api('GET', `${base}/offsets`, { headers: { 'Content-Type': V2, Accept: 'text/plain' }, body: { partitions: [] }, status: 406, code: 406 });
     await api('DELETE', base, { status: 204 });
   });

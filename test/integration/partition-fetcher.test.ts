@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Transaction } from 'kafkajs';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
@@ -32,15 +33,24 @@ describe('isolation levels', () => {
     const plain = kafka.producer();
     await Promise.all([transactional.connect(), plain.connect()]);
     const messages = (values: string[]) => values.map((value) => ({ partition: 0, value }));
+    const admin = kafka.admin();
+    await admin.connect();
+    let end = 0;
     const inTransaction = async (values: string[], outcome: 'commit' | 'abort') => {
       const transaction = await transactional.transaction();
       await transaction.send({ topic, messages: messages(values) });
       await transaction[outcome]();
+      // The coordinator writes the marker after answering EndTxn: wait for it, or the next
+      // records could land before it and move every offset below.
+      end += values.length + 1;
+      while (Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high) < end) await sleep(20);
     };
     await inTransaction(['c1', 'c2'], 'commit');
     await inTransaction(['a1', 'a2', 'a3'], 'abort');
     await plain.send({ topic, messages: messages(['p1', 'p2']) });
+    end += 2;
     await inTransaction(['c3'], 'commit');
+    await admin.disconnect();
     open = await transactional.transaction();
     await open.send({ topic, messages: messages(['o1']) });
     cleanUp = async () => {

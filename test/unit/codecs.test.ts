@@ -210,3 +210,44 @@ test('binary: one character outside the alphabet anywhere in any value is refuse
     }
   }
 });
+
+describe('nesting deeper than Jackson reads (1,000 levels)', () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+
+  test('a consumed json value nested deeper is 40801 with Jackson\'s message, not a stack overflow later', () => {
+    assertRestError(
+      () => jsonCodec.decode(Buffer.from(nested(5000))),
+      40801,
+      408,
+      'Error deserializing JSON message: Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)',
+    );
+    assert.equal(JSON.stringify(jsonCodec.decode(Buffer.from(nested(1000)))), nested(1000), '1,000 levels are read');
+  });
+
+  test('the schema formats refuse it too, so the response writer never meets it', async () => {
+    const { avroFormat } = await import('../../src/codecs/avro.ts');
+    const { jsonSchemaFormat } = await import('../../src/codecs/jsonschema.ts');
+    const { protobufFormat } = await import('../../src/codecs/protobuf.ts');
+    assert.throws(() => jsonSchemaFormat.fromBytes(jsonSchemaFormat.parse('{}', []), Buffer.from(nested(1001))), /Document nesting depth \(1001\)/);
+
+    const avro = avroFormat.parse('{"type":"record","name":"R","fields":[{"name":"a","type":["null","R"]}]}', []);
+    let value: unknown = null;
+    for (let i = 0; i < 600; i++) value = { R: { a: value } }; // 1,200 JSON levels
+    const bytes = avroFormat.toBytes(avro, (value as { R: unknown }).R);
+    assert.throws(() => avroFormat.fromBytes(avro, bytes), /Document nesting depth \(1001\)/);
+
+    // protobufjs stops at 100 message levels itself (protoc's recursion limit), both ways.
+    const proto = protobufFormat.parse('syntax = "proto3"; message M { M a = 1; }', []);
+    let message: unknown = {};
+    for (let i = 0; i < 101; i++) message = { a: message };
+    assert.throws(() => protobufFormat.toBytes(proto, message), /maximum nesting depth exceeded/);
+  });
+
+  test('a runtime error inside a converter is not passed on as the client\'s message', async () => {
+    const { avroFormat } = await import('../../src/codecs/avro.ts');
+    const avro = avroFormat.parse('"string"', []);
+    let value: unknown = 1;
+    for (let i = 0; i < 20_000; i++) value = [value]; // only reachable without the body limit
+    assertRestError(() => avroFormat.toBytes(avro, value), 400, 400, 'Bad Request: Failed to convert JSON to Avro: the value does not fit the schema');
+  });
+});

@@ -82,11 +82,16 @@ describe('parseCreateConsumer', () => {
     assert.equal(create({ name: 'x'.repeat(249) }).name, 'x'.repeat(249));
   });
 
-  test('bad names are 42204', () => {
-    for (const name of ['', 'has space', 'a/b', 'ü', 'x'.repeat(250), 42, true, ['a'], { a: 1 }]) {
+  test('bad names are 42204; names that are not strings are 400, numbers and booleans their text', () => {
+    for (const name of ['', 'has space', 'a/b', 'ü', 'x'.repeat(250)]) {
       throwsRest(() => create({ name }), 42204, 422, CONFIG_PREFIX);
       throwsRest(() => create({ id: name }), 42204, 422, CONFIG_PREFIX);
     }
+    for (const name of [['a'], { a: 1 }]) {
+      throwsRest(() => create({ name }), 400, 400, /^Cannot deserialize value of type `java\.lang\.String` from (Array|Object) value .*CreateConsumerInstanceRequest\["name"\]\)$/);
+    }
+    assert.equal(create({ name: 42 }).name, '42');
+    assert.equal(create({ id: true }).name, 'true');
     // id wins, so a bad id is refused even with a good name.
     throwsRest(() => create({ name: 'good', id: 'bad id' }), 42204, 422, CONFIG_PREFIX);
   });
@@ -131,10 +136,11 @@ describe('parseCreateConsumer', () => {
   });
 
   test('a bad auto.commit.enable is 42204', () => {
-    for (const value of ['yes', '1', 1, 0, '', {}, []]) {
+    for (const value of ['yes', '1', 1, 0, '']) {
       const e = throwsRest(() => create({ 'auto.commit.enable': value }), 42204, 422, CONFIG_PREFIX);
       assert.match(e.message, /enable\.auto\.commit/);
     }
+    for (const value of [{}, []]) throwsRest(() => create({ 'auto.commit.enable': value }), 400, 400, /\["auto\.commit\.enable"\]\)$/);
   });
 
   test(
@@ -157,7 +163,10 @@ describe('parseCreateConsumer', () => {
   });
 
   test('fetch.min.bytes out of range is error_code 40001 with HTTP status 422', () => {
-    for (const value of [-2, 10_000_001, 1.5, 'abc', '1e3', true, []]) {
+    for (const value of [1.5, 'abc', '1e3', true, []]) {
+      throwsRest(() => create({ 'fetch.min.bytes': value }), 400, 400, /\["fetch\.min\.bytes"\]\)$/);
+    }
+    for (const value of [-2, 10_000_001, '10000001']) {
       throwsRest(
         () => create({ 'fetch.min.bytes': value }),
         40001,
@@ -174,9 +183,12 @@ describe('parseCreateConsumer', () => {
     assert.equal(create({ 'consumer.request.timeout.ms': '250' }).config.requestTimeoutMs, 250);
     assert.equal(create({ requestWaitMs: 900 }).config.requestTimeoutMs, 900);
     assert.equal(create({ 'consumer.request.timeout.ms': 1, requestWaitMs: 900 }).config.requestTimeoutMs, 1);
-    for (const value of [-1, 2_147_483_648, 0.5, 'soon']) {
+    for (const value of [-1, '-1']) {
       const e = throwsRest(() => create({ 'consumer.request.timeout.ms': value }), 42204, 422, CONFIG_PREFIX);
       assert.match(e.message, /consumer\.request\.timeout\.ms/);
+    }
+    for (const value of [2_147_483_648, 0.5, 'soon']) {
+      throwsRest(() => create({ 'consumer.request.timeout.ms': value }), 400, 400, /\["consumer\.request\.timeout\.ms"\]\)$/);
     }
     throwsRest(() => create({ requestWaitMs: -5 }), 42204, 422, CONFIG_PREFIX);
   });
@@ -228,10 +240,45 @@ describe('parseSubscription', () => {
     throwsRest(() => subscribe({ topic_pattern: '(unclosed' }), 422, 422);
   });
 
-  test('bad topics are 422', () => {
-    for (const topics of ['t1', [1], [''], [null], { t: 1 }]) {
-      throwsRest(() => subscribe({ topics }), 422, 422);
+  test('empty or null topic names are 422', () => {
+    for (const topics of [[''], [null], ['t', '']]) {
+      throwsRest(() => subscribe({ topics }), 422, 422, 'topics must be a list of topic names');
     }
+  });
+
+  test('values of the wrong JSON type are 400 with Jackson\'s message', () => {
+    const SUB = 'io.confluent.kafkarest.entities.v2.ConsumerSubscriptionRecord';
+    throwsRest(
+      () => subscribe({ topics: 't' }),
+      400,
+      400,
+      `Cannot deserialize value of type \`java.util.ArrayList<java.lang.String>\` from String value (token \`JsonToken.VALUE_STRING\`) (through reference chain: ${SUB}["topics"])`,
+    );
+    throwsRest(() => subscribe({ topics: { t: 1 } }), 400, 400, /from Object value/);
+    throwsRest(
+      () => subscribe({ topic_pattern: ['a'] }),
+      400,
+      400,
+      `Cannot deserialize value of type \`java.lang.String\` from Array value (token \`JsonToken.START_ARRAY\`) (through reference chain: ${SUB}["topic_pattern"])`,
+    );
+    throwsRest(
+      () => subscribe({ topics: ['a', ['b']] }),
+      400,
+      400,
+      /from Array value .*\(through reference chain: .*ConsumerSubscriptionRecord\["topics"\]->java\.util\.ArrayList\[1\]\)$/,
+    );
+    // Numbers are coerced to their text, as Jackson does: 1 is a legal topic name.
+    assert.deepEqual(subscribe({ topics: [1] }), { topics: ['1'] });
+  });
+
+  test('an unknown field is 400 naming it', () => {
+    throwsRest(
+      () => subscribe({ topic: ['t'] }),
+      400,
+      400,
+      'Unrecognized field "topic" (class io.confluent.kafkarest.entities.v2.ConsumerSubscriptionRecord), not marked as ignorable ' +
+        '(2 known properties: "topics", "topic_pattern"]) (through reference chain: io.confluent.kafkarest.entities.v2.ConsumerSubscriptionRecord["topic"])',
+    );
   });
 
   test('an empty body is 422', () => {
@@ -240,7 +287,7 @@ describe('parseSubscription', () => {
   });
 
   test('neither topics nor a pattern is 422', () => {
-    for (const body of [{}, { topic_pattern: '' }, { topic_pattern: 5 }, { topics: null, topic_pattern: null }]) {
+    for (const body of [{}, { topic_pattern: '' }, { topics: null, topic_pattern: null }]) {
       throwsRest(() => subscribe(body), 422, 422, /topics.*topic_pattern/);
     }
   });
@@ -291,12 +338,12 @@ describe('parseSubscription', () => {
 });
 
 describe('parsePartitions', () => {
-  test('a list of topic-partitions, extra fields left out', () => {
+  test('a list of topic-partitions', () => {
     assert.deepEqual(
       parsePartitions({
         partitions: [
           { topic: 'test', partition: 0 },
-          { topic: 'test', partition: 3, extra: true },
+          { topic: 'test', partition: 3 },
         ],
       }),
       [
@@ -305,31 +352,45 @@ describe('parsePartitions', () => {
       ],
     );
     assert.deepEqual(parsePartitions({ partitions: [] }), []);
+    assert.deepEqual(parsePartitions({ partitions: [{ topic: 't', partition: '2' }] }), [{ topic: 't', partition: 2 }], 'Jackson reads "2" as 2');
   });
 
-  test('another field name', () => {
-    assert.deepEqual(parsePartitions({ items: [{ topic: 't', partition: 1 }] }, 'items'), [{ topic: 't', partition: 1 }]);
-    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 1 }] }, 'items'), 422, 422, /"items"/);
+  test('unknown fields are 400, naming the entity of each endpoint', () => {
+    const V2 = 'io.confluent.kafkarest.entities.v2';
+    for (const [request, entity] of [
+      ['assignment', 'ConsumerAssignmentRequest'],
+      ['seekTo', 'ConsumerSeekToRequest'],
+      ['committed', 'ConsumerCommittedRequest'],
+    ] as const) {
+      throwsRest(() => parsePartitions({ partition: [] }, request), 400, 400, new RegExp(`^Unrecognized field "partition" \\(class ${V2}\\.${entity}\\)`));
+    }
+    throwsRest(
+      () => parsePartitions({ partitions: [{ topic: 'test', partition: 3, extra: true }] }),
+      400,
+      400,
+      `Unrecognized field "extra" (class ${V2}.TopicPartition), not marked as ignorable (2 known properties: "topic", "partition"]) ` +
+        `(through reference chain: ${V2}.ConsumerAssignmentRequest["partitions"]->java.util.ArrayList[0]->${V2}.TopicPartition["extra"])`,
+    );
   });
 
-  test('a missing or non-list field is 422', () => {
+  test('a missing list is 422; one that is not a list is 400', () => {
     throwsRest(() => parsePartitions({}), 422, 422, /"partitions" must be a list/);
-    throwsRest(() => parsePartitions({ partitions: { topic: 't', partition: 0 } }), 422, 422);
+    throwsRest(() => parsePartitions({ partitions: { topic: 't', partition: 0 } }), 400, 400, /^Cannot deserialize value of type `java\.util\.ArrayList<io\.confluent\.kafkarest\.entities\.v2\.TopicPartition>` from Object value/);
   });
 
   test('bad entries are 422 naming the entry', () => {
     const cases: Array<[unknown, RegExp]> = [
-      ['t', /partitions\[0\] must be an object/],
       [null, /partitions\[0\] must be an object/],
       [{ partition: 0 }, /partitions\[0\]\.topic/],
       [{ topic: '', partition: 0 }, /partitions\[0\]\.topic/],
-      [{ topic: 7, partition: 0 }, /partitions\[0\]\.topic/],
       [{ topic: 't' }, /partitions\[0\]\.partition/],
       [{ topic: 't', partition: -1 }, /partitions\[0\]\.partition/],
-      [{ topic: 't', partition: 1.5 }, /partitions\[0\]\.partition/],
-      [{ topic: 't', partition: '0' }, /partitions\[0\]\.partition/],
     ];
     for (const [item, message] of cases) throwsRest(() => parsePartitions({ partitions: [item] }), 422, 422, message);
+    // What does not bind is Jackson's 400, wherever it is in the list.
+    for (const item of ['t', [], { topic: ['t'], partition: 0 }, { topic: 't', partition: 1.5 }, { topic: 't', partition: 'zero' }, { topic: 't', partition: true }]) {
+      throwsRest(() => parsePartitions({ partitions: [{ topic: 'ok', partition: 0 }, item] }), 400, 400, /ArrayList\[1\]/);
+    }
     throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 0 }, { topic: 't' }] }), 422, 422, /partitions\[1\]/);
   });
 
@@ -337,7 +398,7 @@ describe('parsePartitions', () => {
     throwsRest(() => parsePartitions({ partitions: [{ topic: 'a b', partition: 0 }] }), 422, 422, /^partitions\[0\]\.topic is not a legal topic name/);
     throwsRest(() => parsePartitions({ partitions: [{ topic: '..', partition: 0 }] }), 422, 422, /not a legal topic name/);
     assert.deepEqual(parsePartitions({ partitions: [{ topic: 't', partition: 2_147_483_647 }] }), [{ topic: 't', partition: 2_147_483_647 }]);
-    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 2_147_483_648 }] }), 422, 422, /partitions\[0\]\.partition/);
+    throwsRest(() => parsePartitions({ partitions: [{ topic: 't', partition: 2_147_483_648 }] }), 400, 400, /^Numeric value \(2147483648\) out of range of int/);
   });
 
   test(`more than ${MAX_LIST_ENTRIES} entries is 422`, () => {
@@ -373,15 +434,20 @@ describe('parseOffsets', () => {
   });
 
   test('a non-list is 422 naming the field', () => {
-    throwsRest(() => parseOffsets({ topic: 't' }, 'things'), 422, 422, /^"things" must be a list/);
-    throwsRest(() => parseOffsets(undefined, 'offsets'), 422, 422);
+    throwsRest(() => parseOffsets(undefined, 'things'), 422, 422, /^"things" must be a list/);
+    throwsRest(() => parseOffsets({ topic: 't' }, 'offsets'), 400, 400, /^Cannot deserialize value of type `java\.util\.ArrayList</);
   });
 
   test('bad offsets and metadata are 422 naming the entry', () => {
-    for (const offset of [-1, 1.5, '3', null, undefined, Number.MAX_SAFE_INTEGER + 2]) {
+    for (const offset of [-1, '-1', null, undefined]) {
       throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset }], 'offsets'), 422, 422, /^offsets\[0\]\.offset/);
     }
-    throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset: 1, metadata: 5 }], 'offsets'), 422, 422, /^offsets\[0\]\.metadata/);
+    for (const offset of [1.5, 'three', true, Number.MAX_SAFE_INTEGER + 2]) {
+      throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset }], 'offsets'), 400, 400, /TopicPartitionOffsetMetadata\["offset"\]\)$/);
+    }
+    assert.equal(parseOffsets([{ topic: 't', partition: 0, offset: '3' }], 'offsets')[0]!.offset, 3, 'Jackson reads "3" as 3');
+    assert.equal(parseOffsets([{ topic: 't', partition: 0, offset: 1, metadata: 5 }], 'offsets')[0]!.metadata, '5', 'and 5 as "5"');
+    throwsRest(() => parseOffsets([{ topic: 't', partition: 0, offset: 1, metadata: {} }], 'offsets'), 400, 400, /TopicPartitionOffsetMetadata\["metadata"\]\)$/);
     throwsRest(() => parseOffsets([{ topic: 't', partition: -2, offset: 1 }], 'offsets'), 422, 422, /^offsets\[0\]\.partition/);
     throwsRest(() => parseOffsets([{ topic: 't/x', partition: 0, offset: 1 }], 'offsets'), 422, 422, /^offsets\[0\]\.topic is not a legal/);
     throwsRest(
@@ -409,6 +475,13 @@ describe('list and metadata bounds', () => {
         /^offsets\[1\]\.metadata must be at most 4096 characters/,
       );
     }
+  });
+
+  test('metadata is measured in UTF-16 code units, as the broker (Java String.length) measures it', () => {
+    const euros = '€'.repeat(4096); // 12,288 bytes in UTF-8, 4,096 code units
+    assert.equal(parseCommit({ offsets: [{ topic: 't', partition: 0, offset: 1, metadata: euros }] })?.[0]?.metadata, euros);
+    const emoji = '😀'.repeat(2049); // 4,098 code units
+    throwsRest(() => parseCommit({ offsets: [{ topic: 't', partition: 0, offset: 1, metadata: emoji }] }), 422, 422, /at most 4096 characters, not 4098$/);
   });
 
   test('offsets and timestamps lists are bounded too', () => {
@@ -467,8 +540,8 @@ describe('parsePositions', () => {
     assert.deepEqual(r, { offsets: [{ topic: 'a', partition: 0, offset: 1 }], timestamps: [{ topic: 'b', partition: 0, timestamp: 1000 }] });
   });
 
-  test('bad timestamps are 422', () => {
-    for (const timestamp of ['yesterday', '', null, undefined, true, {}, Number.NaN, Number.POSITIVE_INFINITY]) {
+  test('missing timestamps are 422; timestamps that are not instants are 400', () => {
+    for (const timestamp of ['', null, undefined, Number.NaN]) {
       throwsRest(
         () => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }),
         422,
@@ -476,19 +549,32 @@ describe('parsePositions', () => {
         /^timestamps\[0\]\.timestamp must be an ISO-8601 date-time$/,
       );
     }
-    throwsRest(() => parsePositions({ timestamps: { topic: 't', partition: 0, timestamp: 0 } }), 422, 422, /"timestamps" must be a list/);
+    throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp: Number.POSITIVE_INFINITY }] }), 422, 422);
+    throwsRest(
+      () => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp: 'yesterday' }] }),
+      400,
+      400,
+      'Cannot deserialize value of type `java.time.Instant` from String "yesterday": not an ISO-8601 instant with a zone, such as 2020-10-01T12:00:00Z ' +
+        '(through reference chain: io.confluent.kafkarest.entities.v2.ConsumerSeekRequest["timestamps"]->java.util.ArrayList[0]->io.confluent.kafkarest.entities.v2.ConsumerSeekRequest$PartitionTimestamp["timestamp"])',
+    );
+    for (const timestamp of [true, {}, []]) {
+      throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }), 400, 400, /^Cannot deserialize value of type `java\.time\.Instant`/);
+    }
+    throwsRest(() => parsePositions({ timestamps: { topic: 't', partition: 0, timestamp: 0 } }), 400, 400, /PartitionTimestamp>` from Object value/);
     throwsRest(() => parsePositions({ timestamps: [{ partition: 0, timestamp: 0 }] }), 422, 422, /timestamps\[0\]\.topic/);
   });
 
   test('only ISO-8601 instants (with a zone) are accepted as timestamps', () => {
     for (const timestamp of ['2020-10-01T12:00:00', 'Thu, 01 Oct 2020 12:00:00 GMT', 'October 1, 2020']) {
-      throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }), 422, 422);
+      throwsRest(() => parsePositions({ timestamps: [{ topic: 't', partition: 0, timestamp }] }), 400, 400, /not an ISO-8601 instant/);
     }
   });
 
   test('bad offsets are 422', () => {
     throwsRest(() => parsePositions({ offsets: [{ topic: 't', partition: 0, offset: -1 }] }), 422, 422, /^offsets\[0\]\.offset/);
-    throwsRest(() => parsePositions({ offsets: 'all' }), 422, 422, /"offsets" must be a list/);
+    throwsRest(() => parsePositions({ offsets: 'all' }), 400, 400, /ConsumerSeekRequest\$PartitionOffset>` from String value/);
+    throwsRest(() => parsePositions({ offsets: [{ topic: 't', partition: 0, offset: 1, leader_epoch: 3 }] }), 400, 400, /^Unrecognized field "leader_epoch" \(class io\.confluent\.kafkarest\.entities\.v2\.ConsumerSeekRequest\$PartitionOffset\)/);
+    throwsRest(() => parsePositions({ offset: [] }), 400, 400, /^Unrecognized field "offset" \(class io\.confluent\.kafkarest\.entities\.v2\.ConsumerSeekRequest\)/);
   });
 
   test('neither list is 422', () => {
@@ -520,9 +606,10 @@ describe('parseCommit', () => {
   });
 
   test('a bad offsets list is 422', () => {
-    throwsRest(() => parseCommit({ offsets: 'x' }), 422, 422, /"offsets" must be a list/);
+    throwsRest(() => parseCommit({ offsets: 'x' }), 400, 400, /^Cannot deserialize value of type `java\.util\.ArrayList<io\.confluent\.kafkarest\.entities\.v2\.TopicPartitionOffsetMetadata>` from String value/);
     throwsRest(() => parseCommit({ offsets: [{ topic: 'test', partition: 0 }] }), 422, 422, /^offsets\[0\]\.offset/);
-    throwsRest(() => parseCommit({ offsets: [{ topic: 'test', partition: 0, offset: 1, metadata: {} }] }), 422, 422, /^offsets\[0\]\.metadata/);
+    throwsRest(() => parseCommit({ offsets: [{ topic: 'test', partition: 0, offset: 1, metadata: {} }] }), 400, 400, /\["metadata"\]\)$/);
+    throwsRest(() => parseCommit({ offset: [] }), 400, 400, /^Unrecognized field "offset" \(class io\.confluent\.kafkarest\.entities\.v2\.ConsumerOffsetCommitRequest\)/);
   });
 
   test('a body that is not an object is 400', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { createActor, fromPromise, waitFor, type Actor } from 'xstate';
-import { producerSlotMachine, type JournalParams, type ProduceJob } from '../../src/actors/producer/slot-machine.ts';
+import { producerSlotMachine, type JournalParams, type ProduceJob, type SendInput } from '../../src/actors/producer/slot-machine.ts';
 import type { OutgoingRecord, RecordOutcome } from '../../src/kafka/record-producer.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,7 +75,7 @@ function harness(options: HarnessOptions) {
         connects++;
         if (options.connect) await options.connect.promise;
       }),
-      send: fromPromise<RecordOutcome[], { records: OutgoingRecord[] }>(({ input }) => {
+      send: fromPromise<RecordOutcome[], SendInput>(({ input }) => {
         const reply = deferred<RecordOutcome[]>();
         sends.push({ records: input.records, reply, at: Date.now() });
         if (options.autoSend !== false) reply.resolve(successFor(input.records));
@@ -487,4 +487,90 @@ describe('producer slot machine', () => {
       assert.equal(h.journaled.at(-1), 'SlotStopped');
     },
   );
+
+  test('a job withdrawn while queued behind a send in flight is settled at once and never sent', async () => {
+    const h = harness({ lingerMs: 0, autoSend: false });
+    await h.ready();
+    const first = job(1);
+    h.produce(first);
+    const withdrawn = job(2);
+    const kept = job(1);
+    h.produce(withdrawn);
+    h.produce(kept);
+    h.actor.send({ type: 'WITHDRAW', job: withdrawn, message: 'Expiring 2 record(s): not sent' });
+    assert.equal(withdrawn.settledWith.length, 1, 'settled synchronously');
+    assertRetriableFailure(withdrawn.settledWith[0], 2, /Expiring 2 record\(s\): not sent/);
+    const outcome = withdrawn.settledWith[0]![0]!;
+    assert.ok('failure' in outcome && !outcome.failure.connectionLost, 'not a lost connection: the slot keeps serving');
+    assert.deepEqual(h.actor.getSnapshot().context.pending, [kept]);
+
+    h.sends[0]!.reply.resolve(successFor(h.sends[0]!.records));
+    await waitFor(h.actor, () => h.sends.length === 2, { timeout: 500 });
+    assert.deepEqual(h.sends[1]!.records, kept.records, 'only the job still queued goes out');
+    h.sends[1]!.reply.resolve(successFor(h.sends[1]!.records));
+    await waitFor(h.actor, (s) => s.matches({ ready: 'idle' }), { timeout: 500 });
+    assert.deepEqual(first.settledWith, [expectedOffsets(first)]);
+    assert.deepEqual(kept.settledWith, [expectedOffsets(kept)]);
+    assert.equal(withdrawn.settledWith.length, 1, 'settled exactly once');
+    assert.deepEqual(h.errors, []);
+  });
+
+  test('a job in flight cannot be withdrawn: it is settled by its send', async () => {
+    const h = harness({ lingerMs: 0, autoSend: false });
+    await h.ready();
+    const inFlight = job(2);
+    h.produce(inFlight);
+    h.actor.send({ type: 'WITHDRAW', job: inFlight, message: 'too late' });
+    assert.deepEqual(inFlight.settledWith, []);
+    h.sends[0]!.reply.resolve(successFor(h.sends[0]!.records));
+    await waitFor(h.actor, (s) => s.matches({ ready: 'idle' }), { timeout: 500 });
+    assert.deepEqual(inFlight.settledWith, [expectedOffsets(inFlight)]);
+  });
+
+  test('when every job gathered in the linger window is withdrawn, nothing is sent and the slot is idle again', async () => {
+    const h = harness({ lingerMs: 30 });
+    await h.ready();
+    const j = job(1);
+    h.produce(j);
+    assert.ok(h.actor.getSnapshot().matches({ ready: 'lingering' }));
+    h.actor.send({ type: 'WITHDRAW', job: j, message: 'client went away' });
+    assert.ok(h.actor.getSnapshot().matches({ ready: 'idle' }));
+    assertRetriableFailure(j.settledWith[0], 1, /client went away/);
+    await sleep(60);
+    assert.equal(h.sends.length, 0, 'the linger window closed on nothing');
+    const next = job(1);
+    h.produce(next);
+    await waitFor(h.actor, () => next.settledWith.length === 1, { timeout: 500 });
+    assert.deepEqual(next.settledWith, [expectedOffsets(next)]);
+  });
+
+  test('a send may retry until the latest deadline of its jobs; a job without one means no retrying', async () => {
+    const inputs: SendInput[] = [];
+    const machine = producerSlotMachine.provide({
+      actors: {
+        connect: fromPromise(async () => {}),
+        send: fromPromise<RecordOutcome[], SendInput>(async ({ input }) => {
+          inputs.push(input);
+          return successFor(input.records);
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { slotId: 's', lingerMs: 20 } });
+    running.push(actor);
+    actor.start();
+    await waitFor(actor, (s) => s.matches({ ready: 'idle' }), { timeout: 500 });
+    actor.send({ type: 'PRODUCE', job: { ...job(1), deadline: 5_000 } });
+    actor.send({ type: 'PRODUCE', job: { ...job(1), deadline: 9_000 } });
+    await waitFor(actor, () => inputs.length === 1, { timeout: 500 });
+    actor.send({ type: 'PRODUCE', job: { ...job(1), deadline: 9_000 } });
+    actor.send({ type: 'PRODUCE', job: job(1) });
+    await waitFor(actor, () => inputs.length === 2, { timeout: 500 });
+    assert.deepEqual(
+      inputs.map((i) => [i.records.length, i.retryUntil]),
+      [
+        [2, 9_000],
+        [2, null],
+      ],
+    );
+  });
 });

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type Actor } from 'xstate';
 import type { Journal } from '../../journal/journal.ts';
+import { JournalUnavailableError } from '../../journal/journal-errors.ts';
 import type { GroupConsumerFactory } from './membership.ts';
 import { Membership } from './membership.ts';
 import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
@@ -44,6 +45,8 @@ export class ConsumerActor {
   private readonly actor: Actor<typeof consumerMachine>;
   private readonly runtime: ConsumerRuntime;
   private eventsSinceSnapshot = 0;
+  /** Events were lost to a journal that could not be written: the next snapshot catches it up. */
+  private journalBehind = false;
   private lastWarning = '';
   /** Resolves when the actor has ended (deleted, expired) or closed. */
   readonly done: Promise<void>;
@@ -198,12 +201,27 @@ export class ConsumerActor {
     return seeks;
   }
 
-  /** Journals accepted events; every SNAPSHOT_EVERY events a snapshot lets older ones go. */
+  /**
+   * Journals accepted events; every SNAPSHOT_EVERY events a snapshot lets older ones go. While the
+   * journal cannot be written (a full disk: the journal reports it once and readiness says so),
+   * the instance goes on serving from memory, and the first write that works again is followed by
+   * a snapshot of the live session, so the journal catches up with what it missed.
+   */
   private record(events: SessionEvent[], next: SessionSnapshot): void {
+    try {
+      this.append(events, next);
+    } catch (error) {
+      if (!(error instanceof JournalUnavailableError)) throw error;
+      this.journalBehind = true;
+    }
+  }
+
+  private append(events: SessionEvent[], next: SessionSnapshot): void {
     let seq = 0;
     for (const { type, ...payload } of events) seq = this.journal.append(this.actorId, CONSUMER_ACTOR_TYPE, type, payload).seq;
     this.eventsSinceSnapshot += events.length;
-    if (this.eventsSinceSnapshot >= SNAPSHOT_EVERY && next.status === 'active') {
+    if ((this.journalBehind || this.eventsSinceSnapshot >= SNAPSHOT_EVERY) && next.status === 'active' && seq > 0) {
+      this.journalBehind = false;
       this.journal.writeSnapshot(this.actorId, CONSUMER_ACTOR_TYPE, seq, { value: next.value, context: next.context });
       // The snapshot covers everything so far: older events only serve the inspector's timeline.
       this.journal.trim(this.actorId, seq, HISTORY_KEPT);

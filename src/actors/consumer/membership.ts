@@ -37,9 +37,14 @@ export class Membership {
   private readonly retired = new Set<GroupConsumer>();
   private topicsValue: string[] = [];
   private chain: Promise<unknown> = Promise.resolve();
-  private evicted = false;
-  /** A member that crashed (its LeaveGroup could not get through): evicted before the next join. */
-  private crashedMemberId: string | null = null;
+  /**
+   * Members that may still be in the group: a previous run's (from the journal), and every one this
+   * run stopped or lost (kafkajs does not always leave, and a broker outage fails a LeaveGroup). The
+   * next join or leave evicts them, or the group's rebalance would wait out each one's session.
+   */
+  private readonly stale = new Set<string>();
+  private journaledMemberSeen = false;
+  private group: string | null = null;
 
   constructor(
     private readonly deps: MembershipDeps,
@@ -58,19 +63,11 @@ export class Membership {
   /** Replaces any member by a new one for `subscription`; rejects when Kafka says no (retry later). */
   join(group: string, subscription: Subscription, fromBeginning: boolean, evictMemberId: string | null, signal: AbortSignal): Promise<void> {
     return this.serially(async () => {
+      this.group = group;
       await this.stopAll();
-      // A member left behind by a crashed run would hold the rebalance up until its session expires.
-      // So is one that crashed under this run (a broker restart): else the rejoin waits out its session.
-      const stale = this.crashedMemberId ?? (this.evicted ? null : evictMemberId);
-      if (stale) {
-        try {
-          await this.deps.fetcher.evictMember(group, stale);
-          this.crashedMemberId = null;
-          this.evicted = true;
-        } catch (e) {
-          this.deps.logger.warn({ err: e }, 'could not evict the old member; the next join tries again');
-        }
-      } else this.evicted = true;
+      if (!this.journaledMemberSeen && evictMemberId) this.stale.add(evictMemberId);
+      this.journaledMemberSeen = true;
+      await this.evictStale(group);
       const topics = await this.resolve(subscription);
       if (topics.length === 0) throw new Error('no topic exists yet that the subscription names or matches');
       if (signal.aborted) throw new Error('join cancelled');
@@ -85,7 +82,7 @@ export class Membership {
         onJoin: (memberId, partitions) => (this.member === consumer ? this.events.joined(memberId, partitions) : []),
         onCrash: (error) => {
           if (this.member !== consumer) return;
-          this.crashedMemberId = consumer.memberId;
+          if (consumer.memberId) this.stale.add(consumer.memberId);
           this.events.failed(error);
         },
       });
@@ -123,9 +120,17 @@ export class Membership {
     this.topicsValue = [];
   }
 
-  /** Leaves the group: every member this instance started is stopped before this resolves. */
+  /**
+   * Leaves the group: every member this instance started is stopped and evicted before this
+   * resolves, so the group's next rebalance (here or in another process) never waits for one.
+   */
   leave(): Promise<void> {
-    return this.serially(() => this.stopAll());
+    return this.serially(async () => {
+      await this.stopAll();
+      if (this.group && this.stale.size > 0) {
+        await this.evictStale(this.group).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not evict a stopped member; the group keeps it until its session expires'));
+      }
+    });
   }
 
   assignment(): TopicPartition[] {
@@ -147,7 +152,28 @@ export class Membership {
     this.detach();
     const stopping = [...this.retired];
     this.retired.clear();
-    await Promise.all(stopping.map((m) => m.stop().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'leaving the group failed'))));
+    await Promise.all(
+      stopping.map((m) =>
+        m
+          .stop()
+          .catch((e: unknown) => this.deps.logger.warn({ err: e }, 'stopping a group member failed; it is evicted instead'))
+          .finally(() => {
+            // kafkajs may not have left (stopped mid-join, or its LeaveGroup failed silently).
+            if (m.memberId) this.stale.add(m.memberId);
+          }),
+      ),
+    );
+  }
+
+  /**
+   * Evicts the stale members, or fails the join: joining while one is still in the group would wait
+   * out its session (30 s or more) where a retry a moment later, once the coordinator answers, does not.
+   */
+  private async evictStale(group: string): Promise<void> {
+    for (const memberId of this.stale) {
+      await this.deps.fetcher.evictMember(group, memberId);
+      this.stale.delete(memberId);
+    }
   }
 
   private async resolve(subscription: Subscription): Promise<string[]> {

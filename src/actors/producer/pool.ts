@@ -1,17 +1,20 @@
 /**
  * The producer pool: N slot actors behind one `produce` call. It resolves each record's
  * partition (explicit, by key with the Java client's murmur2, or sticky per request for keyless
- * records), hands the request to a ready slot (round robin), and returns one Confluent
- * PartitionOffset per record, in order. It never hangs: with no ready slot for
- * `producer.max.block.ms` the records fail with 50003.
+ * records), reserves the records' bytes in `producer.buffer.memory`, hands the request to a ready
+ * slot (round robin), and returns one Confluent PartitionOffset per record, in order. It never
+ * hangs: with no room in the buffer for `producer.max.block.ms` the request is refused with 429;
+ * with no ready slot the records fail with 50003; past `producer.delivery.timeout.ms` they fail
+ * with 50003 too, and if they were still queued they are dropped, never sent.
  */
 import type { Logger } from 'pino';
-import { ErrorCode } from '../../errors.ts';
+import { ErrorCode, RestError } from '../../errors.ts';
 import { describeKafkaError, produceErrorCode } from '../../kafka/kafka-error.ts';
 import { partitionForKey } from '../../kafka/partitioner.ts';
-import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.ts';
+import { recordSize, type OutgoingRecord, type RecordOutcome } from '../../kafka/record-producer.ts';
 import { TopicNotPresentError } from '../../kafka/topic-partitions.ts';
-import { ProducerSlot, type SlotOptions, type SlotProducer } from './slot.ts';
+import { BufferMemory } from './buffer-memory.ts';
+import { ProducerSlot, type QueuedProduce, type SlotOptions, type SlotProducer } from './slot.ts';
 import type { Journal } from '../../journal/journal.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
 
@@ -19,6 +22,13 @@ export interface ProduceRecord {
   key: Buffer | null;
   value: Buffer | null;
   partition?: number;
+}
+
+/** The HTTP client of a produce request, as far as the pool cares: whether it went away. */
+export interface ProduceClient {
+  readonly gone: boolean;
+  /** Calls `listener` once if the client goes away; returns a function that stops watching. */
+  onGone(listener: () => void): () => void;
 }
 
 /** Confluent's per-record produce result. */
@@ -39,13 +49,18 @@ export interface ProducerPoolOptions {
   maxBlockMs: number;
   /** Longest a request waits for its records' acknowledgements (Kafka's delivery.timeout.ms). */
   deliveryTimeoutMs: number;
+  /** Bytes of records the pool may hold, queued or in flight (Kafka's buffer.memory, 32 MiB by default). */
+  bufferMemory?: number;
   createProducer: (slotId: string) => SlotProducer;
   partitions: PartitionCounts;
   journal: Journal;
   logger: Logger;
   backoffMs?: SlotOptions['backoffMs'];
-  metrics?: Pick<ProxyMetrics, 'recordProduced' | 'recordProduceErrors'>;
+  metrics?: Pick<ProxyMetrics, 'recordProduced' | 'recordProduceErrors' | 'recordProduceDropped' | 'recordProduceExpiredInFlight'>;
 }
+
+const DEFAULT_BUFFER_MEMORY = 33_554_432;
+const CLIENT_GONE = 'The client went away before the records were sent.';
 
 /** Exponential backoff with jitter: 100 ms, 200 ms, 400 ms ... capped at 10 s. */
 export const defaultBackoff = (attempt: number) => Math.min(10_000, 100 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
@@ -55,8 +70,12 @@ export class ProducerPool {
   private next = 0;
   private readonly keylessPartition = new Map<string, number>();
   private readonly readyWaiters = new Set<() => void>();
+  readonly buffer: BufferMemory;
+  /** Faults already logged in their current episode (said once, again only after they cleared). */
+  private readonly warned = new Set<'bufferFull' | 'expired'>();
 
   constructor(private readonly options: ProducerPoolOptions) {
+    this.buffer = new BufferMemory(options.bufferMemory ?? DEFAULT_BUFFER_MEMORY);
     this.slots = Array.from({ length: options.size }, (_, i) => {
       const slotId = `producer-slot-${i}`;
       const producer = options.createProducer(slotId);
@@ -84,7 +103,7 @@ export class ProducerPool {
   }
 
   /** Produces records to a topic (or a default partition) and reports each record's outcome. */
-  async produce(topic: string, records: ProduceRecord[], defaultPartition?: number): Promise<PartitionOffset[]> {
+  async produce(topic: string, records: ProduceRecord[], defaultPartition?: number, client?: ProduceClient): Promise<PartitionOffset[]> {
     const deadline = Date.now() + this.options.maxBlockMs;
     let count: number;
     try {
@@ -111,10 +130,7 @@ export class ProducerPool {
       places.push(i);
     });
     if (outgoing.length > 0) {
-      const slot = await this.readySlot(deadline);
-      const outcomes: RecordOutcome[] = slot
-        ? await this.withinDeliveryTimeout(slot.produce(outgoing), outgoing.length)
-        : retriableFailures(outgoing.length, `No producer connection to Kafka became ready within ${this.options.maxBlockMs} ms.`);
+      const outcomes = await this.send(topic, outgoing, deadline, client);
       outcomes.forEach((outcome, j) => {
         const record = outgoing[j]!;
         results[places[j]!] =
@@ -145,20 +161,84 @@ export class ProducerPool {
     return results;
   }
 
-  /**
-   * The slot's outcomes, or 50003 for every record once delivery.timeout.ms has passed. The records
-   * may still be written later, as with the Java producer: the client only learns it was not in time.
-   */
-  private withinDeliveryTimeout(outcomes: Promise<RecordOutcome[]>, count: number): Promise<RecordOutcome[]> {
-    const timeoutMs = this.options.deliveryTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<RecordOutcome[]>((resolve) => {
-      timer = setTimeout(
-        () => resolve(retriableFailures(count, `Expiring ${count} record(s): ${timeoutMs} ms has passed since the request arrived.`)),
-        timeoutMs,
+  /** Reserves the records' bytes, hands them to a ready slot and waits for their outcomes. */
+  private async send(topic: string, outgoing: OutgoingRecord[], deadline: number, client?: ProduceClient): Promise<RecordOutcome[]> {
+    let bytes = 0;
+    for (const record of outgoing) bytes += recordSize(record);
+    if (!(await this.buffer.reserve(bytes, deadline))) throw this.bufferFull(outgoing.length);
+    const slot = await this.readySlot(deadline);
+    if (!slot || client?.gone) {
+      this.buffer.release(bytes);
+      const why = slot ? CLIENT_GONE : `No producer connection to Kafka became ready within ${this.options.maxBlockMs} ms.`;
+      return retriableFailures(outgoing.length, why);
+    }
+    const queued = slot.produce(outgoing, Date.now() + this.options.deliveryTimeoutMs);
+    return this.delivered(topic, queued, bytes, outgoing.length, client);
+  }
+
+  private bufferFull(count: number): RestError {
+    const { maxBlockMs } = this.options;
+    const bufferMemory = this.buffer.totalBytes;
+    this.options.metrics?.recordProduceErrors(ErrorCode.KafkaTooManyRequests, count);
+    if (!this.warned.has('bufferFull')) {
+      this.warned.add('bufferFull');
+      this.options.logger.warn(
+        { bufferMemory, usedBytes: this.buffer.usedBytes, waiting: this.buffer.waiting },
+        'producer.buffer.memory is full: produce requests get 429 after waiting producer.max.block.ms. Kafka takes records slower than clients send them, or is unreachable: check the brokers, slow the clients down, or raise producer.buffer.memory',
       );
+    }
+    return new RestError(
+      ErrorCode.KafkaTooManyRequests,
+      `Too many records are waiting to be sent to Kafka: no room for this request in producer.buffer.memory (${bufferMemory} bytes) within producer.max.block.ms (${maxBlockMs} ms); retry later.`,
+      429,
+    );
+  }
+
+  /**
+   * The slot's outcomes, or 50003 for every record once delivery.timeout.ms has passed. Records still
+   * queued then are dropped unsent; records already in flight cannot be recalled and may still be
+   * written, as with the Java producer: the client only learns they were not acknowledged in time.
+   * A client that goes away takes its queued records with it.
+   */
+  private delivered(topic: string, queued: QueuedProduce, bytes: number, count: number, client?: ProduceClient): Promise<RecordOutcome[]> {
+    const timeoutMs = this.options.deliveryTimeoutMs;
+    return new Promise((resolve) => {
+      let answered = false;
+      const answer = (outcomes: RecordOutcome[]) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        stopWatching?.();
+        resolve(outcomes);
+      };
+      const timer = setTimeout(() => {
+        const expiring = `Expiring ${count} record(s) for ${topic}: ${timeoutMs} ms has passed since they were queued`;
+        const dropped = queued.withdraw(`${expiring}; they were not sent.`);
+        if (dropped) this.options.metrics?.recordProduceDropped('delivery_timeout', count);
+        else this.expiredInFlight(count, timeoutMs);
+        answer(retriableFailures(count, dropped ? `${expiring}; they were not sent.` : `${expiring}; they were already sent and may still be written.`));
+      }, timeoutMs);
+      const stopWatching = client?.onGone(() => {
+        if (queued.withdraw(CLIENT_GONE)) this.options.metrics?.recordProduceDropped('client_gone', count);
+      });
+      // The bytes are held until the slot is done with the records, even past the request's answer.
+      void queued.outcomes.then((outcomes) => {
+        this.buffer.release(bytes);
+        if (this.buffer.waiting === 0) this.warned.delete('bufferFull');
+        if (outcomes.some((o) => 'offset' in o)) this.warned.delete('expired');
+        answer(outcomes);
+      });
     });
-    return Promise.race([outcomes, expired]).finally(() => clearTimeout(timer));
+  }
+
+  private expiredInFlight(count: number, timeoutMs: number): void {
+    this.options.metrics?.recordProduceExpiredInFlight(count);
+    if (this.warned.has('expired')) return;
+    this.warned.add('expired');
+    this.options.logger.warn(
+      { deliveryTimeoutMs: timeoutMs, records: count },
+      'records sent to Kafka were not acknowledged within producer.delivery.timeout.ms: they were answered 50003 and may still be written (a client that retries them may write them twice). Check the brokers; raise producer.delivery.timeout.ms if they are only slow',
+    );
   }
 
   /** A ready slot, round robin; waits for one until the deadline. */

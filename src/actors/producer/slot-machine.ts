@@ -8,8 +8,10 @@
  * Records from concurrent requests arrive as PRODUCE jobs; a job that finds the slot idle opens a
  * linger window, and everything gathered when it closes goes out as one batch. While a batch is in
  * flight new jobs queue up and go out together as soon as it returns (so under load the batch size
- * follows the round-trip time). The machine is pure: Kafka work and journaling are injected with
- * `provide`, so it can be tested and inspected without a broker.
+ * follows the round-trip time). A queued job can be WITHDRAWn (its answer is already given: its
+ * delivery timeout passed or its client left): it is dropped unsent. A job in flight cannot be
+ * recalled. The machine is pure: Kafka work and journaling are injected with `provide`, so it can
+ * be tested and inspected without a broker.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { ErrorCode } from '../../errors.ts';
@@ -18,6 +20,20 @@ import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.
 export interface ProduceJob {
   records: OutgoingRecord[];
   settle: (outcomes: RecordOutcome[]) => void;
+  /** When the job's request is answered anyway (epoch ms): a send may keep retrying until then. */
+  deadline?: number;
+}
+
+/** What the send effect gets: the batch, and how long it is worth retrying (the latest deadline of its jobs). */
+export interface SendInput {
+  records: OutgoingRecord[];
+  retryUntil: number | null;
+}
+
+function sendInput(jobs: ProduceJob[]): SendInput {
+  let retryUntil: number | null = -Infinity;
+  for (const job of jobs) retryUntil = job.deadline === undefined || retryUntil === null ? null : Math.max(retryUntil, job.deadline);
+  return { records: jobs.length === 1 ? jobs[0]!.records : jobs.flatMap((job) => job.records), retryUntil };
 }
 
 export interface SlotInput {
@@ -35,6 +51,8 @@ export interface SlotContext extends SlotInput {
 
 export type SlotEvent =
   | { type: 'PRODUCE'; job: ProduceJob }
+  /** Drops the job if it is still queued, settling it with `message` (50003); ignored once it is in flight. */
+  | { type: 'WITHDRAW'; job: ProduceJob; message: string }
   | { type: 'STOP' };
 
 export interface JournalParams {
@@ -53,8 +71,8 @@ function settleJobs(jobs: ProduceJob[], outcomes: RecordOutcome[]): void {
   }
 }
 
-function failJobs(jobs: ProduceJob[], message: string): void {
-  const failure = { errorCode: ErrorCode.KafkaRetriableError, status: 500, message, retriable: true, connectionLost: true };
+function failJobs(jobs: ProduceJob[], message: string, connectionLost = true): void {
+  const failure = { errorCode: ErrorCode.KafkaRetriableError, status: 500, message, retriable: true, connectionLost };
   for (const job of jobs) job.settle(job.records.map(() => ({ failure })));
 }
 
@@ -68,7 +86,7 @@ export const producerSlotMachine = setup({
   },
   actors: {
     connect: fromPromise<void>(notProvided('connect')),
-    send: fromPromise<RecordOutcome[], { records: OutgoingRecord[] }>(notProvided('send')),
+    send: fromPromise<RecordOutcome[], SendInput>(notProvided('send')),
     reconnect: fromPromise<void, { attempt: number }>(notProvided('reconnect')),
     disconnect: fromPromise<void>(notProvided('disconnect')),
   },
@@ -86,10 +104,18 @@ export const producerSlotMachine = setup({
     rejectJob: ({ event }) => {
       if (event.type === 'PRODUCE') failJobs([event.job], 'Producer connection to Kafka is not ready');
     },
+    // Settle first, while the job is still found in the queue; then take it out.
+    settleWithdrawn: ({ context, event }) => {
+      if (event.type === 'WITHDRAW' && context.pending.includes(event.job)) failJobs([event.job], event.message, false);
+    },
+    removeWithdrawn: assign({
+      pending: ({ context, event }) => (event.type === 'WITHDRAW' ? context.pending.filter((job) => job !== event.job) : context.pending),
+    }),
   },
   guards: {
     stopRequested: ({ context }) => context.stopRequested,
     hasPending: ({ context }) => context.pending.length > 0,
+    nothingPending: ({ context }) => context.pending.length === 0,
     noLinger: ({ context }) => context.lingerMs <= 0,
   },
   delays: {
@@ -124,13 +150,18 @@ export const producerSlotMachine = setup({
       initial: 'idle',
       on: {
         STOP: { target: 'draining' },
+        WITHDRAW: { actions: ['settleWithdrawn', 'removeWithdrawn'] },
       },
       states: {
         idle: {
           on: { PRODUCE: { target: 'lingering', actions: 'enqueue' } },
         },
         lingering: {
-          always: { guard: 'noLinger', target: 'sending' },
+          always: [
+            // Every job gathered so far was withdrawn: there is nothing to send.
+            { guard: 'nothingPending', target: 'idle' },
+            { guard: 'noLinger', target: 'sending' },
+          ],
           after: { linger: { target: 'sending' } },
           on: { PRODUCE: { actions: 'enqueue' } },
         },
@@ -138,7 +169,7 @@ export const producerSlotMachine = setup({
           entry: 'takeBatch',
           invoke: {
             src: 'send',
-            input: ({ context }) => ({ records: context.inFlight.flatMap((job) => job.records) }),
+            input: ({ context }) => sendInput(context.inFlight),
             onDone: [
               {
                 guard: 'stopRequested',
@@ -215,7 +246,7 @@ export const producerSlotMachine = setup({
           always: { guard: ({ context }) => context.inFlight.length === 0, target: 'disconnecting' },
           invoke: {
             src: 'send',
-            input: ({ context }) => ({ records: context.inFlight.flatMap((job) => job.records) }),
+            input: ({ context }) => sendInput(context.inFlight),
             onDone: {
               target: 'disconnecting',
               actions: [{ type: 'settleInFlight', params: ({ event }) => event.output }, 'clearInFlight'],

@@ -13,7 +13,8 @@ export const PRODUCER_SLOT_ACTOR_TYPE = 'producer-slot';
 export interface SlotProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  send(records: OutgoingRecord[]): Promise<RecordOutcome[]>;
+  /** `retryUntil` (epoch ms, or null): how long an idempotent producer may retry the same records after losing its connection. */
+  send(records: OutgoingRecord[], retryUntil?: number | null): Promise<RecordOutcome[]>;
 }
 
 export interface SlotOptions {
@@ -24,6 +25,13 @@ export interface SlotOptions {
   logger: Logger;
   /** Delay before reconnect attempt n (1-based). */
   backoffMs: (attempt: number) => number;
+}
+
+/** A job handed to a slot. */
+export interface QueuedProduce {
+  outcomes: Promise<RecordOutcome[]>;
+  /** Drops the job unsent if it is still queued (settling it with `message`); false once it is in flight or done. */
+  withdraw(message: string): boolean;
 }
 
 export type SlotState = 'connecting' | 'ready' | 'reconnecting' | 'draining' | 'stopped';
@@ -41,7 +49,7 @@ export class ProducerSlot {
     const machine = producerSlotMachine.provide({
       actors: {
         connect: fromPromise(() => producer.connect()),
-        send: fromPromise(({ input }) => producer.send(input.records)),
+        send: fromPromise(({ input }) => producer.send(input.records, input.retryUntil)),
         reconnect: fromPromise(async ({ input, signal }) => {
           await producer.disconnect().catch(() => undefined);
           await abortableSleep(backoffMs(input.attempt), signal);
@@ -101,11 +109,20 @@ export class ProducerSlot {
     return () => this.stateListeners.delete(listener);
   }
 
-  produce(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
-    return new Promise((settle) => {
-      const job: ProduceJob = { records, settle };
-      this.actor.send({ type: 'PRODUCE', job });
-    });
+  /** Queues the records; `outcomes` settles once the slot has sent them, failed them or dropped them. */
+  produce(records: OutgoingRecord[], deadline?: number): QueuedProduce {
+    let settle!: (outcomes: RecordOutcome[]) => void;
+    const outcomes = new Promise<RecordOutcome[]>((resolve) => (settle = resolve));
+    const job: ProduceJob = { records, settle, deadline };
+    this.actor.send({ type: 'PRODUCE', job });
+    return {
+      outcomes,
+      withdraw: (message) => {
+        const queued = this.actor.getSnapshot().context.pending.includes(job);
+        if (queued) this.actor.send({ type: 'WITHDRAW', job, message });
+        return queued;
+      },
+    };
   }
 
   /** Flushes what is queued, disconnects, and resolves when the slot has stopped. */

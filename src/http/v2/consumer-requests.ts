@@ -1,8 +1,10 @@
 /**
- * Validates the JSON bodies of the v2 consumer endpoints into typed requests. Shapes follow
- * Confluent's entities (CreateConsumerInstanceRequest, ConsumerSubscriptionRecord, ...); a body
- * that does not fit is 422 with what was wrong. Every list and string has a bound, so a client's
- * mistake is answered here rather than failing later in kafkajs or the broker.
+ * Validates the JSON bodies of the v2 consumer endpoints into typed requests, in two steps as
+ * Confluent's proxy does: binding to its entities (CreateConsumerInstanceRequest,
+ * ConsumerSubscriptionRecord, ...), where an unknown property or a value of the wrong JSON type is
+ * 400 with Jackson's message (json-binding.ts), then validation, where what binds but is not valid
+ * is 422 with what was wrong. Every list and string has a bound, so a client's mistake is answered
+ * here rather than failing later in kafkajs or the broker.
  */
 import type { CreateInstance } from '../../actors/consumer/protocol.ts';
 import type { InstanceConfig, Subscription } from '../../actors/consumer/session-machine.ts';
@@ -12,10 +14,14 @@ import { ErrorCode, RestError } from '../../errors.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { compileTopicPattern, isLegalTopicName, TopicPatternError } from '../../kafka/topic-pattern.ts';
 import { NO_BODY } from '../body.ts';
+import { bind, BindingError, entity, intOf, listOf, longOf, mismatch, objectOf, property, stringOf, type Entity } from './json-binding.ts';
 
 export { MAX_CONSUMER_REQUEST_TIMEOUT_MS };
 
-/** Kafka's broker default offset.metadata.max.bytes (counted in characters, as the broker does). */
+/**
+ * Kafka's broker default offset.metadata.max.bytes. Despite the name the broker counts UTF-16 code
+ * units (Java's String.length()), as JavaScript's length does: 4,096 '€' (12,288 bytes) pass.
+ */
 export const MAX_COMMIT_METADATA_LENGTH = 4096;
 /** Most entries in one offsets, partitions or timestamps list. */
 export const MAX_LIST_ENTRIES = 10_000;
@@ -34,7 +40,7 @@ export interface ConsumerDefaults {
 const unprocessable = (message: string) => new RestError(ErrorCode.UnprocessableEntity, message);
 const invalidConfig = (message: string) => new RestError(ErrorCode.InvalidConsumerConfig, `Invalid consumer configuration: ${message}`);
 
-const CREATE_FIELDS = new Set([
+const CREATE_FIELDS = [
   'name',
   'id',
   'format',
@@ -44,78 +50,102 @@ const CREATE_FIELDS = new Set([
   'responseMinBytes',
   'consumer.request.timeout.ms',
   'requestWaitMs',
-]);
+];
+
+// Confluent's entities (kafka-rest entities/v2), as Jackson names them in its messages.
+const CREATE = entity('CreateConsumerInstanceRequest', CREATE_FIELDS);
+const SUBSCRIPTION = entity('ConsumerSubscriptionRecord', ['topics', 'topic_pattern']);
+const TOPIC_PARTITION = entity('TopicPartition', ['topic', 'partition']);
+const PARTITIONS_REQUESTS = {
+  assignment: entity('ConsumerAssignmentRequest', ['partitions']),
+  seekTo: entity('ConsumerSeekToRequest', ['partitions']),
+  committed: entity('ConsumerCommittedRequest', ['partitions']),
+} as const;
+const SEEK = entity('ConsumerSeekRequest', ['offsets', 'timestamps']);
+const SEEK_OFFSET = entity('ConsumerSeekRequest$PartitionOffset', ['topic', 'partition', 'offset', 'metadata']);
+const SEEK_TIMESTAMP = entity('ConsumerSeekRequest$PartitionTimestamp', ['topic', 'partition', 'timestamp', 'metadata']);
+const COMMIT = entity('ConsumerOffsetCommitRequest', ['offsets']);
+const COMMIT_OFFSET = entity('TopicPartitionOffsetMetadata', ['topic', 'partition', 'offset', 'metadata']);
+
+/** The bodies that are a list of topic-partitions, by endpoint. */
+export type PartitionsRequest = keyof typeof PARTITIONS_REQUESTS;
 
 /** Instance names end up in URLs: keep them to what a path segment carries without escaping. */
 const NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): CreateInstance {
-  const fields = body === NO_BODY || body === null ? {} : objectBody(body);
-  for (const field of Object.keys(fields)) {
-    // Proxies are multi-tenant: instances may override only these settings (Confluent's rule).
-    if (!CREATE_FIELDS.has(field)) throw invalidConfig(`${field} cannot be set per consumer instance`);
+  const raw = body === NO_BODY || body === null ? {} : bind(() => objectOf(body, CREATE, false));
+  for (const field of Object.keys(raw)) {
+    // 42204 rather than Jackson's 400: proxies are multi-tenant, instances may override only these.
+    if (!CREATE.properties.has(field)) throw invalidConfig(`${field} cannot be set per consumer instance`);
   }
-  const name = fields.id ?? fields.name;
-  if (name !== undefined && name !== null && (typeof name !== 'string' || !NAME.test(name))) {
+  const fields = bind(() => {
+    const read = <T>(name: string, as: (value: unknown) => T) => property(CREATE, name, raw[name], as);
+    // All strings in Confluent's entity, auto.commit.enable too (a JSON boolean becomes its text).
+    const [id, name, format, reset, autoCommit] = ['id', 'name', 'format', 'auto.offset.reset', 'auto.commit.enable'].map((f) => read(f, stringOf));
+    const [fetchMinBytes, responseMinBytes, requestTimeoutMs, requestWaitMs] = ['fetch.min.bytes', 'responseMinBytes', 'consumer.request.timeout.ms', 'requestWaitMs'].map((f) => read(f, intOf));
+    return {
+      name: id ?? name,
+      format,
+      reset,
+      autoCommit,
+      fetchMinBytes: fetchMinBytes ?? responseMinBytes,
+      requestTimeoutMs: requestTimeoutMs ?? requestWaitMs,
+    };
+  });
+  const { name } = fields;
+  if (name !== undefined && !NAME.test(name)) {
     throw invalidConfig(`name must be 1-249 characters of letters, digits, '.', '_' or '-'`);
   }
-  if (fields.format !== undefined && fields.format !== null && typeof fields.format !== 'string') {
-    throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${JSON.stringify(fields.format)}.`);
-  }
-  const format = ((fields.format as string | null | undefined) ?? 'binary').toLowerCase();
+  const format = (fields.format ?? 'binary').toLowerCase();
   if (!EMBEDDED_FORMATS.includes(format as EmbeddedFormat)) {
-    throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${String(fields.format)}.`);
+    throw new RestError(ErrorCode.UnprocessableEntity, `Invalid format type: ${fields.format}.`);
   }
-  const reset = fields['auto.offset.reset'] ?? defaults.autoOffsetReset;
+  const reset = fields.reset ?? defaults.autoOffsetReset;
   if (reset !== 'earliest' && reset !== 'latest') {
-    throw invalidConfig(`Invalid value ${String(reset)} for configuration auto.offset.reset: String must be one of: latest, earliest`);
+    throw invalidConfig(`Invalid value ${reset} for configuration auto.offset.reset: String must be one of: latest, earliest`);
   }
   const config: InstanceConfig = {
     format: format as EmbeddedFormat,
     autoOffsetReset: reset,
-    autoCommit: parseBoolean(fields['auto.commit.enable'], defaults.autoCommit),
-    fetchMinBytes: optionalInt(fields['fetch.min.bytes'] ?? fields.responseMinBytes, 'fetch.min.bytes', -1, 10_000_000, 40001),
-    requestTimeoutMs: optionalInt(
-      fields['consumer.request.timeout.ms'] ?? fields.requestWaitMs,
-      'consumer.request.timeout.ms',
-      0,
-      MAX_CONSUMER_REQUEST_TIMEOUT_MS,
-    ),
+    autoCommit: parseBoolean(fields.autoCommit, defaults.autoCommit),
+    fetchMinBytes: inRange(fields.fetchMinBytes, 'fetch.min.bytes', -1, 10_000_000, 40001),
+    requestTimeoutMs: inRange(fields.requestTimeoutMs, 'consumer.request.timeout.ms', 0, MAX_CONSUMER_REQUEST_TIMEOUT_MS),
   };
-  return { name: (name as string | null | undefined) ?? undefined, config };
+  return { name, config };
 }
 
-/** Kafka's ConfigDef BOOLEAN: trimmed and case-insensitive, as strings or JSON booleans. */
-function parseBoolean(value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value === 'boolean') return value;
-  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+/** Kafka's ConfigDef BOOLEAN: trimmed and case-insensitive. */
+function parseBoolean(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const text = value.trim().toLowerCase();
   if (text === 'true') return true;
   if (text === 'false') return false;
-  throw invalidConfig(`Invalid value ${String(value)} for configuration enable.auto.commit: Expected value to be either true or false`);
+  throw invalidConfig(`Invalid value ${value} for configuration enable.auto.commit: Expected value to be either true or false`);
 }
 
-function optionalInt(value: unknown, name: string, min: number, max: number, code: number = ErrorCode.InvalidConsumerConfig): number | null {
-  if (value === undefined || value === null) return null;
-  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+function inRange(value: number | undefined, name: string, min: number, max: number, code: number = ErrorCode.InvalidConsumerConfig): number | null {
+  if (value === undefined) return null;
+  if (value < min || value > max) {
     const message =
       code === 40001
         ? `Invalid consumer configuration. It does not abide by the constraints: ${name} must be an integer in [${min}, ${max}]`
         : `Invalid consumer configuration: ${name} must be an integer in [${min}, ${max}]`;
     throw new RestError(code, message, 422);
   }
-  return number;
+  return value;
 }
 
 export function parseSubscription(body: unknown, limits: SubscriptionLimits): Subscription {
-  const fields = requiredObject(body);
-  const { topics, topic_pattern: pattern } = fields;
-  if (topics !== undefined && topics !== null) {
-    if (!Array.isArray(topics)) throw unprocessable('topics must be a list of topic names');
+  const raw = requiredObject(body, SUBSCRIPTION);
+  const { topics, pattern } = bind(() => ({
+    topics: property(SUBSCRIPTION, 'topics', raw.topics, (v) => listOf(v, 'java.lang.String', stringOf)),
+    pattern: property(SUBSCRIPTION, 'topic_pattern', raw.topic_pattern, stringOf),
+  }));
+  if (topics !== undefined) {
     const distinct = new Set<string>();
     for (const [i, topic] of topics.entries()) {
-      if (typeof topic !== 'string' || topic.length === 0) throw unprocessable('topics must be a list of topic names');
+      if (topic === undefined || topic.length === 0) throw unprocessable('topics must be a list of topic names');
       if (!isLegalTopicName(topic)) throw unprocessable(`topics[${i}] ${illegalTopic(topic)}`);
       distinct.add(topic);
       // Stop at the first topic too many: a huge list costs no more than the limit.
@@ -125,7 +155,7 @@ export function parseSubscription(body: unknown, limits: SubscriptionLimits): Su
     }
     return { topics: [...distinct] };
   }
-  if (typeof pattern === 'string' && pattern.length > 0) {
+  if (pattern !== undefined && pattern.length > 0) {
     try {
       compileTopicPattern(pattern);
     } catch (error) {
@@ -140,38 +170,83 @@ export function parseSubscription(body: unknown, limits: SubscriptionLimits): Su
 const illegalTopic = (topic: string): string =>
   `is not a legal topic name: ${JSON.stringify(topic.length > 80 ? `${topic.slice(0, 80)}…` : topic)} (1-249 of a-z, A-Z, 0-9, '.', '_', '-'; not "." or "..")`;
 
-function boundedList(list: unknown[], field: string): unknown[] {
+function boundedList<T>(list: T[], field: string): T[] {
   if (list.length > MAX_LIST_ENTRIES) throw unprocessable(`"${field}" may list at most ${MAX_LIST_ENTRIES} entries, not ${list.length}`);
   return list;
 }
 
-export function parsePartitions(body: unknown, field = 'partitions'): TopicPartition[] {
-  const fields = requiredObject(body);
-  const list = fields[field];
-  if (!Array.isArray(list)) throw unprocessable(`"${field}" must be a list of {"topic", "partition"}`);
-  return boundedList(list, field).map((item, i) => topicPartition(item, `${field}[${i}]`));
+/** A list entry as bound: null for a JSON null, absent fields undefined. */
+interface Entry {
+  topic?: string;
+  partition?: number;
+  offset?: number;
+  metadata?: string;
+  timestamp?: number;
 }
 
+/** Binds one entry of a list: an object of `type`, its fields of the types Confluent's has. */
+const entryOf = (type: Entity) => (value: unknown): Entry | null => {
+  if (value === undefined || value === null) return null;
+  const fields = objectOf(value, type);
+  const entry: Entry = {
+    topic: property(type, 'topic', fields.topic, stringOf),
+    partition: property(type, 'partition', fields.partition, intOf),
+  };
+  if (type.properties.has('offset')) entry.offset = property(type, 'offset', fields.offset, longOf);
+  if (type.properties.has('metadata')) entry.metadata = property(type, 'metadata', fields.metadata, stringOf);
+  if (type.properties.has('timestamp')) entry.timestamp = property(type, 'timestamp', fields.timestamp, instantOf);
+  return entry;
+};
+
+/** The list in `field` of a bound body (undefined when absent or null). */
+function entries(owner: Entity, fields: Record<string, unknown>, field: string, type: Entity): Array<Entry | null> | undefined {
+  return property(owner, field, fields[field], (v) => listOf(v, type.className, entryOf(type)));
+}
+
+/** The body of an assignment, a seek to the beginning or end, or a committed-offsets query. */
+export function parsePartitions(body: unknown, request: PartitionsRequest = 'assignment'): TopicPartition[] {
+  const owner = PARTITIONS_REQUESTS[request];
+  const fields = requiredObject(body, owner);
+  const list = bind(() => entries(owner, fields, 'partitions', TOPIC_PARTITION));
+  if (list === undefined) throw unprocessable('"partitions" must be a list of {"topic", "partition"}');
+  return boundedList(list, 'partitions').map((entry, i) => topicPartition(entry, `partitions[${i}]`));
+}
+
+/** A list of offsets to commit, as the value of `field`. */
 export function parseOffsets(list: unknown, field: string): Array<TopicPartitionOffset & { metadata?: string | null }> {
-  if (!Array.isArray(list)) throw unprocessable(`"${field}" must be a list of {"topic", "partition", "offset"}`);
-  return boundedList(list, field).map((item, i) => {
-    const tp = topicPartition(item, `${field}[${i}]`);
-    const { offset, metadata } = item as { offset?: unknown; metadata?: unknown };
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      throw unprocessable(`${field}[${i}].offset must be a non-negative integer`);
-    }
-    if (metadata !== undefined && metadata !== null && typeof metadata !== 'string') {
-      throw unprocessable(`${field}[${i}].metadata must be a string`);
-    }
-    if (typeof metadata === 'string' && metadata.length > MAX_COMMIT_METADATA_LENGTH) {
-      // Longer strings overflowed the encoder's int16 length (a 500); brokers refuse > 4096 by default.
+  const bound = bind(() => listOf(list, COMMIT_OFFSET.className, entryOf(COMMIT_OFFSET)));
+  return validOffsets(bound, field);
+}
+
+function validOffsets(list: Array<Entry | null> | undefined, field: string): Array<TopicPartitionOffset & { metadata?: string | null }> {
+  if (list === undefined) throw unprocessable(`"${field}" must be a list of {"topic", "partition", "offset"}`);
+  return boundedList(list, field).map((entry, i) => {
+    const tp = topicPartition(entry, `${field}[${i}]`);
+    const { offset, metadata } = entry!;
+    if (offset === undefined || offset < 0) throw unprocessable(`${field}[${i}].offset must be a non-negative integer`);
+    if (metadata !== undefined && metadata.length > MAX_COMMIT_METADATA_LENGTH) {
+      // Brokers refuse longer metadata by default (and much longer overflowed the encoder's int16).
       throw unprocessable(`${field}[${i}].metadata must be at most ${MAX_COMMIT_METADATA_LENGTH} characters, not ${metadata.length}`);
     }
-    return { ...tp, offset, metadata: (metadata as string | null | undefined) ?? null };
+    return { ...tp, offset, metadata: metadata ?? null };
   });
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** A java.time.Instant: an ISO-8601 instant with its zone; epoch milliseconds are taken too. */
+function instantOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') throw mismatch('java.time.Instant', value);
+  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new BindingError(
+      `Cannot deserialize value of type \`java.time.Instant\` from String ${JSON.stringify(value)}: not an ISO-8601 instant with a zone, such as 2020-10-01T12:00:00Z`,
+    );
+  }
+  return ms;
+}
 
 export interface Positions {
   offsets: TopicPartitionOffset[];
@@ -179,16 +254,16 @@ export interface Positions {
 }
 
 export function parsePositions(body: unknown): Positions {
-  const fields = requiredObject(body);
-  const offsets = fields.offsets === undefined || fields.offsets === null ? [] : parseOffsets(fields.offsets, 'offsets');
-  const rawTimestamps = fields.timestamps ?? [];
-  if (!Array.isArray(rawTimestamps)) throw unprocessable('"timestamps" must be a list of {"topic", "partition", "timestamp"}');
-  const timestamps = boundedList(rawTimestamps, 'timestamps').map((item, i) => {
-    const tp = topicPartition(item, `timestamps[${i}]`);
-    const { timestamp } = item as { timestamp?: unknown };
-    // An ISO-8601 instant with its zone, as Java's Instant reads it; epoch milliseconds also do.
-    const ms = typeof timestamp === 'string' && ISO_INSTANT.test(timestamp) ? Date.parse(timestamp) : typeof timestamp === 'number' ? timestamp : NaN;
-    if (!Number.isFinite(ms)) throw unprocessable(`timestamps[${i}].timestamp must be an ISO-8601 date-time`);
+  const fields = requiredObject(body, SEEK);
+  const bound = bind(() => ({
+    offsets: entries(SEEK, fields, 'offsets', SEEK_OFFSET),
+    timestamps: entries(SEEK, fields, 'timestamps', SEEK_TIMESTAMP),
+  }));
+  const offsets = bound.offsets === undefined ? [] : validOffsets(bound.offsets, 'offsets');
+  const timestamps = boundedList(bound.timestamps ?? [], 'timestamps').map((entry, i) => {
+    const tp = topicPartition(entry, `timestamps[${i}]`);
+    const ms = entry!.timestamp;
+    if (ms === undefined || Number.isNaN(ms)) throw unprocessable(`timestamps[${i}].timestamp must be an ISO-8601 date-time`);
     // Negative values are Kafka's special ListOffsets queries (-1 latest, -2 earliest, ...).
     if (!Number.isSafeInteger(ms) || ms < 0) throw unprocessable(`timestamps[${i}].timestamp must be at or after 1970-01-01T00:00:00Z, in whole milliseconds`);
     return { ...tp, timestamp: ms };
@@ -200,28 +275,23 @@ export function parsePositions(body: unknown): Positions {
 /** A commit body: absent/empty means "everything delivered so far". */
 export function parseCommit(body: unknown): Array<TopicPartitionOffset & { metadata?: string | null }> | null {
   if (body === NO_BODY || body === null) return null;
-  const fields = objectBody(body);
-  if (fields.offsets === undefined || fields.offsets === null) return null;
-  return parseOffsets(fields.offsets, 'offsets');
+  const fields = bind(() => objectOf(body, COMMIT));
+  const list = bind(() => entries(COMMIT, fields, 'offsets', COMMIT_OFFSET));
+  return list === undefined ? null : validOffsets(list, 'offsets');
 }
 
-function topicPartition(item: unknown, where: string): TopicPartition {
-  if (typeof item !== 'object' || item === null) throw unprocessable(`${where} must be an object`);
-  const { topic, partition } = item as { topic?: unknown; partition?: unknown };
-  if (typeof topic !== 'string' || topic.length === 0) throw unprocessable(`${where}.topic must be a topic name`);
+function topicPartition(entry: Entry | null, where: string): TopicPartition {
+  if (entry === null) throw unprocessable(`${where} must be an object`);
+  const { topic, partition } = entry;
+  if (topic === undefined || topic.length === 0) throw unprocessable(`${where}.topic must be a topic name`);
   if (!isLegalTopicName(topic)) throw unprocessable(`${where}.topic ${illegalTopic(topic)}`);
-  if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > MAX_PARTITION) {
+  if (partition === undefined || partition < 0 || partition > MAX_PARTITION) {
     throw unprocessable(`${where}.partition must be a non-negative 32-bit integer`);
   }
   return { topic, partition };
 }
 
-function requiredObject(body: unknown): Record<string, unknown> {
+function requiredObject(body: unknown, type: Entity): Record<string, unknown> {
   if (body === NO_BODY || body === null) throw unprocessable('Request body is empty. Data is required.');
-  return objectBody(body);
-}
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || Array.isArray(body)) throw new RestError(ErrorCode.BadRequest, 'The request body must be a JSON object.');
-  return body as Record<string, unknown>;
+  return bind(() => objectOf(body, type));
 }

@@ -106,7 +106,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
   });
 
   router.post(`${base}/assignments`, accepts, v2, async (ctx) => {
-    const partitions = parsePartitions(await body.read(ctx));
+    const partitions = parsePartitions(await body.read(ctx), 'assignment');
     await ask(ctx, { type: 'Assign', partitions });
     ctx.status = 204;
   });
@@ -123,7 +123,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
 
   for (const edge of ['beginning', 'end'] as const) {
     router.post(`${base}/positions/${edge}`, accepts, v2, async (ctx) => {
-      const partitions = parsePartitions(await body.read(ctx));
+      const partitions = parsePartitions(await body.read(ctx), 'seekTo');
       await ask(ctx, { type: 'SeekToEdge', partitions, edge });
       ctx.status = 204;
     });
@@ -142,7 +142,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
       await ask(ctx, { type: 'Describe' }); // an unknown instance is still 40403
       throw Errors.partitionNotFound();
     }
-    const partitions = parsePartitions(raw);
+    const partitions = parsePartitions(raw, 'committed');
     const committed = await ask(ctx, { type: 'GetCommitted', partitions });
     ctx.body = { offsets: committed.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata })) };
   });
@@ -167,7 +167,14 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
     const { delivery } = answer;
     if (delivery) {
       // Positions are journaled only once the response is out; a response that fails goes back in line.
-      const ack = (delivered: boolean) => instance.tell({ type: 'Ack', delivery, delivered });
+      // Runs in the response's 'finish'/'close' listener, outside Koa: a throw there would be uncaught.
+      const ack = (delivered: boolean) => {
+        try {
+          instance.tell({ type: 'Ack', delivery, delivered });
+        } catch (error) {
+          ctx.log?.error({ err: error }, 'could not acknowledge a records response to its consumer instance');
+        }
+      };
       if (gone || ctx.res.destroyed) ack(false);
       else {
         ctx.res.once('finish', () => ack(true));

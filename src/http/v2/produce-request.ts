@@ -1,7 +1,8 @@
 /**
  * Validates a v2 ProduceRequest body, then encodes every record with the embedded format before
  * anything is sent: one bad record fails the whole request and nothing reaches Kafka.
- *  - not an object, or fields of the wrong type → 400 (what a Jackson binding failure gives)
+ *  - not an object, an unknown field, or a field of the wrong type → 400 with Jackson's message
+ *    (Confluent binds the body with Jackson, which refuses unknown properties)
  *  - no body, missing or empty `records` → 422 (Confluent's bean validation)
  *  - a key/value the format cannot encode → 400 from the codec
  */
@@ -9,6 +10,7 @@ import type { ProduceRecord } from '../../actors/producer/pool.ts';
 import type { EmbeddedCodec } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import { NO_BODY } from '../body.ts';
+import { bind, entity, intOf, listOf, objectOf, property, stringOf } from './json-binding.ts';
 
 export interface RequestRecord {
   key: unknown;
@@ -25,41 +27,50 @@ export interface ProduceRequest {
   value_schema_id?: number;
 }
 
+// Confluent's entities (kafka-rest entities/v2/ProduceRequest.java), as Jackson names them.
+const PRODUCE_REQUEST = entity('ProduceRequest', ['records', 'key_schema_id', 'key_schema', 'value_schema_id', 'value_schema']);
+const PRODUCE_RECORD = entity('ProduceRequest$ProduceRecord', ['partition', 'key', 'value']);
+
 export function readProduceRequest(body: unknown): ProduceRequest {
   if (body === NO_BODY || body === null) throw unprocessable('Request body is empty. Data is required.');
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw Errors.badRequest('The request body must be a JSON object with a "records" array.');
-  }
-  const fields = body as Record<string, unknown>;
-  const { records } = fields;
-  if (records === undefined || records === null) throw unprocessable('records may not be empty');
-  if (!Array.isArray(records)) throw Errors.badRequest('"records" must be an array.');
-  if (records.length === 0) throw unprocessable('records may not be empty');
-  const request: ProduceRequest = {
-    records: records.map((record: unknown, i) => {
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        throw Errors.badRequest(`records[${i}] must be a JSON object.`);
-      }
-      const { key, value, partition } = record as { key?: unknown; value?: unknown; partition?: unknown };
-      if (partition !== undefined && partition !== null && !isPartition(partition)) {
-        throw Errors.badRequest(`records[${i}].partition must be a non-negative integer, got ${JSON.stringify(partition)}.`);
-      }
-      return { key, value, partition: partition === null ? undefined : (partition as number | undefined) };
-    }),
-  };
-  for (const field of ['key_schema', 'value_schema'] as const) {
-    const schema = fields[field];
-    if (schema === undefined || schema === null) continue;
-    if (typeof schema !== 'string') throw Errors.badRequest(`"${field}" must be a string holding the schema.`);
-    request[field] = schema;
-  }
+  const request = bind(() => bindProduceRequest(body));
+  if (request.records.length === 0) throw unprocessable('records may not be empty');
+  request.records.forEach(({ partition }, i) => {
+    if (partition !== undefined && partition < 0) {
+      throw Errors.badRequest(`records[${i}].partition must be a non-negative integer, got ${partition}.`);
+    }
+  });
   for (const field of ['key_schema_id', 'value_schema_id'] as const) {
-    const id = fields[field];
-    if (id === undefined || id === null) continue;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw Errors.badRequest(`"${field}" must be a schema id.`);
-    request[field] = id;
+    const id = request[field];
+    if (id !== undefined && id < 0) throw Errors.badRequest(`"${field}" must be a schema id, got ${id}.`);
   }
   return request;
+}
+
+function bindProduceRequest(body: unknown): ProduceRequest {
+  const fields = objectOf(body, PRODUCE_REQUEST);
+  const records = property(PRODUCE_REQUEST, 'records', fields.records, (list) => listOf(list, PRODUCE_RECORD.className, bindRecord)) ?? [];
+  const request: ProduceRequest = { records };
+  for (const field of ['key_schema', 'value_schema'] as const) {
+    const schema = property(PRODUCE_REQUEST, field, fields[field], stringOf);
+    if (schema !== undefined) request[field] = schema;
+  }
+  for (const field of ['key_schema_id', 'value_schema_id'] as const) {
+    const id = property(PRODUCE_REQUEST, field, fields[field], intOf);
+    if (id !== undefined) request[field] = id;
+  }
+  return request;
+}
+
+/** One record. This runs for every record: the usual partition (an int32, or none) is taken first. */
+function bindRecord(record: unknown): RequestRecord {
+  const fields = objectOf(record, PRODUCE_RECORD);
+  const { key, value, partition } = fields as { key?: unknown; value?: unknown; partition?: unknown };
+  if (typeof partition === 'number' && Number.isInteger(partition) && partition >= 0 && partition <= 2_147_483_647) {
+    return { key, value, partition };
+  }
+  if (partition === undefined || partition === null) return { key, value, partition: undefined };
+  return { key, value, partition: property(PRODUCE_RECORD, 'partition', partition, intOf) };
 }
 
 /** A request in the binary or json format, validated and encoded. */
@@ -69,10 +80,6 @@ export function parseProduceRequest(body: unknown, codec: EmbeddedCodec): Produc
     value: codec.encode(value),
     partition,
   }));
-}
-
-function isPartition(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647;
 }
 
 function unprocessable(message: string): RestError {

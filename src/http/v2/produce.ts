@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { PartitionOffset, ProduceRecord } from '../../actors/producer/pool.ts';
+import type { PartitionOffset, ProduceClient, ProduceRecord } from '../../actors/producer/pool.ts';
 import { codecFor } from '../../codecs/index.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { RequestBody } from '../app.ts';
@@ -16,7 +16,8 @@ import { readProduceRequest } from './produce-request.ts';
 import { isSchemaFormat, type SchemaCodecs } from '../../codecs/schema-codecs.ts';
 
 export interface Producer {
-  produce(topic: string, records: ProduceRecord[], defaultPartition?: number): Promise<PartitionOffset[]>;
+  /** Records not yet sent when the `client` goes away are dropped. A full buffer throws a 429 RestError. */
+  produce(topic: string, records: ProduceRecord[], defaultPartition?: number, client?: ProduceClient): Promise<PartitionOffset[]>;
 }
 
 // Confluent's produce resources answer only in the v2 type (plain JSON kept as a lenient extra).
@@ -43,7 +44,7 @@ export function registerProduceRoutes(router: Router, producer: Producer, body: 
       const codec = codecFor(format)!;
       records = request.records.map(({ key, value, partition }) => ({ key: codec.encode(key), value: codec.encode(value), partition }));
     }
-    const offsets = await producer.produce(topic, records, defaultPartition);
+    const offsets = await producer.produce(topic, records, defaultPartition, clientGone(ctx));
     ctx.status = statusOf(offsets);
     ctx.body = { offsets, key_schema_id: keySchemaId, value_schema_id: valueSchemaId };
   };
@@ -53,6 +54,23 @@ export function registerProduceRoutes(router: Router, producer: Producer, body: 
   router.post('/topics/:topic/partitions/:partition', accepts, produces(PRODUCE_RESPONSE), (ctx) =>
     handle(ctx, partitionParam(ctx.params.partition)),
   );
+}
+
+/** The request's client: gone once the connection closed before the answer was written. */
+function clientGone(ctx: Context): ProduceClient {
+  const res = ctx.res;
+  return {
+    get gone() {
+      return res.destroyed && !res.writableFinished;
+    },
+    onGone(listener) {
+      const closed = () => {
+        if (!res.writableFinished) listener();
+      };
+      res.once('close', closed);
+      return () => res.off('close', closed);
+    },
+  };
 }
 
 /** 200 even when records failed, except that failed authentication/authorization set the status. */
