@@ -126,7 +126,7 @@ export class Journal {
       throw this.failed(error);
     }
     this.seqMark?.write(seq);
-    if (this.failing) this.recovered();
+    if (this.failing) this.confirmRecovery();
     this.onAppend?.(Number(process.hrtime.bigint() - started) / 1e9);
     const entry: JournalEntry<P> = { seq, actorId, actorType, type, payload, at };
     // The entry is stored; a failing listener must neither undo that nor starve the others.
@@ -266,7 +266,7 @@ export class Journal {
     } catch (error) {
       throw this.failed(error);
     }
-    if (this.failing) this.recovered();
+    if (this.failing) this.confirmRecovery();
     return result;
   }
 
@@ -277,6 +277,16 @@ export class Journal {
     this.failing = { since: this.failing?.since ?? Date.now(), error: unavailable };
     this.onWriteFailure?.(unavailable, first);
     return unavailable;
+  }
+
+  /** A small write can fit in a database that is still full: recovery needs room for a page. */
+  private confirmRecovery(): void {
+    try {
+      probeWrite(this.db, this.pageSize);
+    } catch {
+      return;
+    }
+    this.recovered();
   }
 
   private recovered(): void {
