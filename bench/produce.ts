@@ -29,7 +29,6 @@ import { childPids, CpuMeter, RssSampler, type CpuUse } from './lib/proc.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
-type KafkaClient = InstanceType<typeof Kafka>;
 
 const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2);

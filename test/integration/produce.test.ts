@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { kafkaLibs } from '../../scripts/kafka/paths.ts';
 import { createTopic, readRecords, uniqueTopic } from '../helpers/cluster.ts';
-import { BINARY, call, JSON_FORMAT, produce, startTestProxy, V2, type TestProxy } from '../helpers/proxy.ts';
+import { call, JSON_FORMAT, produce, startTestProxy, V2, type TestProxy } from '../helpers/proxy.ts';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
