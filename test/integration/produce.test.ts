@@ -3,12 +3,15 @@
  * hashing, with the Java producer's own partitioner.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { kafkaLibs } from '../../scripts/kafka/paths.ts';
 import { createTopic, readRecords, uniqueTopic } from '../helpers/cluster.ts';
 import { call, JSON_FORMAT, produce, startTestProxy, V2, type TestProxy } from '../helpers/proxy.ts';
+
+const execFileAsync = promisify(execFile);
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
@@ -121,9 +124,11 @@ describe('v2 produce', () => {
     const keys = ['key', 'foobar', 'user-42', 'a', '', 'ünïcødé', randomBytes(16).toString('hex'), 'order:1001'].map((k) =>
       Buffer.from(k),
     );
-    const javaChoice = execFileSync('java', ['-cp', `${kafkaLibs}/*`, 'test/helpers/java/JavaPartitioner.java', String(partitions), ...keys.map((k) => b64(k))], {
+    // Asynchronously: the proxy under test runs in this process and must go on serving meanwhile.
+    const { stdout } = await execFileAsync('java', ['-cp', `${kafkaLibs}/*`, 'test/helpers/java/JavaPartitioner.java', String(partitions), ...keys.map((k) => b64(k))], {
       encoding: 'utf8',
-    })
+    });
+    const javaChoice = stdout
       .trim()
       .split('\n')
       .map(Number);
