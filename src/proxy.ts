@@ -136,8 +136,9 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     },
     config.id,
   );
-  const recovered = consumers.recover();
-  if (recovered > 0) logger.info({ recovered }, 'consumer instances resumed from the journal');
+  const { recovered, expired } = consumers.recover();
+  // Always said, zeros included: an operator checking a restart should not have to infer it.
+  logger.info({ recovered, expired }, `consumer instances from the journal: ${recovered} resumed, ${expired} expired while the proxy was down`);
   reportJournalDamage(journal, logger, metrics, recovered);
   metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
   metrics.trackStates('consumer_instances', () => countBy(consumers.list().map((instance) => instance.state)));

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
 import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
+import { startLoggedProxy } from '../helpers/logged-proxy.ts';
 import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
@@ -166,9 +167,11 @@ test('a session that expired while the proxy was down does not rewind its group'
   try {
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '10' }] });
     await sleep(4_500);
-    const second = await proxyOn('expired.db', settings);
+    const second = await startLoggedProxy({ 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'expired.db'), ...settings });
     try {
       assert.equal(second.consumers.list().length, 0, 'the instance expired while the proxy was down');
+      const told = second.lines.find((l) => l.msg.startsWith('consumer instances from the journal:'));
+      assert.equal(told?.msg, 'consumer instances from the journal: 0 resumed, 1 expired while the proxy was down');
       await sleep(1_000);
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       assert.equal(committed!.partitions[0]!.offset, '10', 'the stale position 3 was not committed');

@@ -64,8 +64,9 @@ test('a second proxy on a journal in use refuses to start and names the holder; 
     holderKilled = true;
     const next = await startJournalProxy(dir, journal);
     try {
-      const resumed = logLines(next.output()).find((l) => l.msg === 'consumer instances resumed from the journal');
-      assert.equal(resumed?.recovered, 2, next.output());
+      const resumed = logLines(next.output()).find((l) => l.msg.startsWith('consumer instances from the journal:'));
+      assert.deepEqual([resumed?.recovered, resumed?.expired], [2, 0], next.output());
+      assert.equal(resumed?.msg, 'consumer instances from the journal: 2 resumed, 0 expired while the proxy was down');
       const at = (name: string) => `${next.url}/consumers/lock-group/instances/${name}`;
       assert.deepEqual((await call(`${at('first')}/subscription`)).body, { topics: [topic] });
       assert.equal((await call(`${at('second')}/subscription`)).status, 200);

@@ -24,10 +24,11 @@ export class ConsumerSupervisor implements ConsumerPort {
     private readonly proxyId: string,
   ) {}
 
-  /** Brings back every instance the journal says is alive; returns how many. */
-  recover(): number {
+  /** Brings back every instance the journal says is alive; says how many, and how many had expired. */
+  recover(): { recovered: number; expired: number } {
     const { journal, settings, logger } = this.deps;
     let recovered = 0;
+    let expired = 0;
     for (const actorId of journal.actorIds(CONSUMER_ACTOR_TYPE)) {
       const session = foldSession(journal, actorId);
       if (!session || session.status !== 'active') {
@@ -39,12 +40,13 @@ export class ConsumerSupervisor implements ConsumerPort {
         journal.append(actorId, CONSUMER_ACTOR_TYPE, 'Expired', { at: Date.now() });
         journal.compact(actorId);
         logger.info({ group, instance: name }, 'consumer instance expired while the proxy was down');
+        expired++;
         continue;
       }
       this.spawn(actorId, session);
       recovered++;
     }
-    return recovered;
+    return { recovered, expired };
   }
 
   async create(group: string, request: CreateInstance): Promise<InstanceDescription> {
