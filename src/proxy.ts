@@ -63,7 +63,8 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   // Throws JournalLockedError when another process holds this journal.
   const journal = Journal.open(config.journalPath, { onAppend: (seconds) => metrics.observeJournalAppend(seconds) });
   monitorJournal(journal, logger, metrics);
-  const kafka = createKafka(toKafkaConfig(config.client, config.bootstrapServers), logger);
+  const kafkaConfig = toKafkaConfig(config.client, config.bootstrapServers);
+  const kafka = createKafka(kafkaConfig, logger);
   const adminKafka = config.admin.requestTimeout
     ? createKafka(toKafkaConfig(config.client, config.bootstrapServers, { requestTimeout: config.admin.requestTimeout }), logger)
     : kafka;
@@ -105,7 +106,6 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
 
   // Consumers reconnect on Java's schedule (retry.backoff.ms 100 → retry.backoff.max.ms 1000), not
   // kafkajs's 300 ms → 30 s: a member back from a broker outage rejoins within a second or two.
-  const kafkaConfig = toKafkaConfig(config.client, config.bootstrapServers);
   const consumerKafka = createKafka({ ...kafkaConfig, retry: { initialRetryTime: 100, maxRetryTime: 1_000, ...kafkaConfig.retry } }, logger);
   const fetcher = new PartitionFetcher(consumerKafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
   const consumers = new ConsumerSupervisor(
