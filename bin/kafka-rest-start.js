@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Runs the proxy from its TypeScript sources through tsx's loader: kafka-rest-start [config.properties]
-import { register } from 'tsx/esm/api';
+// kafka-rest-start [config.properties]: runs the proxy built into dist/ by `npm run build`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const main = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('kafka-rest is not built: run `npm run build` (or `npm start`, which builds first)');
+  process.exit(1);
+}
+await import(main.href);

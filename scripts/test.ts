@@ -1,17 +1,19 @@
 /**
- * `npm test`: makes sure Kafka's jars and Chromium (for the inspector's browser test) are there,
- * starts one local Kafka broker for the whole suite (free ports, temporary
- * directory, topic auto-creation off so missing-topic behaviour is testable), runs every test
- * file with Node's test runner against it, then stops the broker and removes the directory.
- * Tests that need to stop or restart a broker start their own.
+ * `npm test`: builds dist/ (process-level tests run the real bin, which runs the built code; the
+ * tests themselves import the sources through tsx), makes sure Kafka's jars and Chromium (for the
+ * inspector's browser test) are there, starts one local Kafka broker for the whole suite (free
+ * ports, temporary directory, topic auto-creation off so missing-topic behaviour is testable),
+ * runs every test file with Node's test runner against it, then stops the broker and removes the
+ * directory. Tests that need to stop or restart a broker start their own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureKafkaJars } from '../src/broker/kafka-jars.ts';
 import { LocalBroker } from '../src/broker/local-broker.ts';
+import { build } from './build.ts';
 import { ensureChromium } from './ensure-chromium.ts';
-import { fetchKafka } from './kafka/fetch.ts';
 
 // Node 20's runner does not expand globs, so the files are listed here: unit tests first.
 const given = process.argv.slice(2);
@@ -24,7 +26,9 @@ function testFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
-fetchKafka();
+// Type errors do not stop the tests (tsx never checked them either); `npm run typecheck` does.
+if ((await build()).typeErrors) console.warn('# build: type errors (above); testing anyway');
+await ensureKafkaJars({ log: (line) => console.log(`# ${line}`) });
 ensureChromium();
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));
 const started = Date.now();

@@ -1,75 +1,114 @@
 /**
- * `kafka-rest-start [config.properties]`: loads the configuration, starts a local Kafka broker
- * when `bootstrap.servers` is not set (the embedded default), runs the proxy, and shuts both down
- * gracefully on SIGTERM or SIGINT.
+ * `kafka-rest-start [config.properties]`: loads the configuration, checks that nothing else holds
+ * its journal, broker directory or ports, starts a local Kafka broker when `bootstrap.servers` is
+ * not set (the embedded default), runs the proxy, and shuts down gracefully on SIGTERM or SIGINT:
+ * the proxy first (its consumers leave their groups), the broker last.
+ *
+ * Exit codes: 0 after a graceful shutdown, 1 when the proxy could not start or failed, 2 for an
+ * invalid configuration.
  */
-import { pino } from 'pino';
-import { LocalBroker } from './broker/local-broker.ts';
+import { pino, type Logger } from 'pino';
+import { startEmbeddedBroker } from './broker/embedded-broker.ts';
+import type { LocalBroker } from './broker/local-broker.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { assertCanListen } from './http/listen-error.ts';
 import { JournalLockedError } from './journal/journal-errors.ts';
-import { JournalLock } from './journal/journal-lock.ts';
+import { LockHeldError, ProcessLock } from './process-lock.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { startProxy, type RunningProxy } from './proxy.ts';
+import { StartupError } from './startup-error.ts';
+
+function readConfig(): Config {
+  try {
+    return loadConfig({ file: process.argv[2], env: process.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`kafka-rest: ${error.message}`);
+    process.exit(2);
+  }
+}
 
 async function main(): Promise<void> {
-  const file = process.argv[2];
-  let config: Config;
-  try {
-    config = loadConfig({ file, env: process.env });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`kafka-rest: invalid configuration\n${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const logger = pino({ level: config.logLevel, base: { id: config.id || undefined } });
+  let config = readConfig();
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid, id: config.id || undefined } });
+  for (const warning of config.warnings) logger.warn(warning);
   let proxy: RunningProxy | undefined;
   installProcessGuard({ logger, count: (kind) => proxy?.metrics.recordUncaughtError(kind) });
 
-  function refuse(error: unknown): never {
-    // A second process on the same journal: one line naming the holder says it all.
-    if (error instanceof JournalLockedError) logger.fatal({ journal: error.path, holder: error.holder }, error.message);
-    else logger.fatal({ err: error }, 'could not start the proxy');
-    process.exit(1);
-  }
+  // Signals are handled from the first moment: one that arrives while the broker starts stops it too.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) return logger.warn({ signal }, 'already shutting down; it ends within shutdown.timeout.ms plus embedded.broker.shutdown.timeout.ms');
+    logger.info({ signal }, 'shutting down');
+    stop.abort(new Error(`stopped by ${signal}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   let broker: LocalBroker | null = null;
-  if (!config.bootstrapServers) {
-    // Before an embedded broker starts in a directory another proxy may be using: a held journal says who.
-    try {
-      JournalLock.acquire(config.journalPath).release();
-    } catch (error) {
-      refuse(error);
-    }
-    logger.info({ dir: config.embeddedBrokerDir }, 'bootstrap.servers is not set: starting an embedded Kafka broker');
-    broker = await LocalBroker.start({ dir: config.embeddedBrokerDir, autoCreateTopics: true });
-    config = { ...config, bootstrapServers: [broker.bootstrapServers] };
-    logger.info({ bootstrapServers: broker.bootstrapServers }, 'embedded Kafka broker ready');
-  }
-
   const stopBroker = async () => {
-    if (broker) await broker.stop();
+    if (!broker) return;
+    logger.info({ brokerPid: broker.pid }, 'stopping the embedded Kafka broker');
+    const outcome = await broker.stop(config.embeddedBrokerShutdownTimeoutMs);
+    if (outcome === 'killed') logger.warn(`the embedded Kafka broker did not stop within embedded.broker.shutdown.timeout.ms (${config.embeddedBrokerShutdownTimeoutMs} ms) and was killed; it recovers its logs on the next start`);
+    else if (outcome === 'not running') logger.warn('the embedded Kafka broker had already exited; see broker.log in embedded.broker.dir');
+    else logger.info('embedded Kafka broker stopped');
   };
+
   try {
-    proxy = await startProxy(config, logger);
+    await preflight(config);
+    if (!config.bootstrapServers) {
+      broker = await startEmbeddedBroker(config, logger, stop.signal);
+      config = { ...config, bootstrapServers: [broker.bootstrapServers] };
+    }
+    if (!stop.signal.aborted) proxy = await startProxy(config, logger);
   } catch (error) {
     await stopBroker();
-    refuse(error);
+    if (stop.signal.aborted) process.exit(0);
+    refuse(logger, error);
   }
 
-  const running = proxy;
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await running.close();
-    await stopBroker();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+  if (proxy) {
+    const closed = await within(proxy.close(), config.shutdownTimeoutMs + 5_000);
+    if (!closed) logger.warn(`the proxy did not finish closing within shutdown.timeout.ms (${config.shutdownTimeoutMs} ms); stopping anyway`);
+  }
+  await stopBroker();
+  process.exit(0);
+}
+
+/**
+ * What a second copy must find out before it starts anything: a journal another process holds, or
+ * a listen address that is taken. (The broker's directory is locked by LocalBroker itself, before
+ * it touches any file there.)
+ */
+async function preflight(config: Config): Promise<void> {
+  try {
+    ProcessLock.acquire(config.journalPath).release();
+  } catch (error) {
+    throw error instanceof LockHeldError ? new JournalLockedError(config.journalPath, error.holder) : error;
+  }
+  await assertCanListen(config.listeners, 'listeners');
+  await assertCanListen(config.managementListeners, 'management.listeners');
+  if (!config.schemaRegistryUrl) await assertCanListen(config.schemaRegistryListeners, 'schema.registry.listeners');
+}
+
+/** A mistake in how the proxy was started is one line saying what to do; anything else keeps its stack. */
+function refuse(logger: Logger, error: unknown): never {
+  if (error instanceof JournalLockedError) logger.fatal({ journal: error.path, holder: error.holder }, error.message);
+  else if (error instanceof StartupError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, 'could not start the proxy');
+  process.exit(1);
+}
+
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 await main();

@@ -179,6 +179,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
           logger,
         }),
         config.managementListeners,
+        'management.listeners',
       )
     : null;
   const registryApi =
@@ -186,6 +187,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       ? await HttpListeners.open(
           createRegistryApp(embeddedRegistry, { onError: (error) => logger.error({ err: error }, 'schema registry error') }),
           config.schemaRegistryListeners,
+          'schema.registry.listeners',
         )
       : null;
   const urls = api.urls;

@@ -1,39 +1,55 @@
 /**
  * A single-node Apache Kafka broker (KRaft, combined broker+controller) on loopback, run from the
- * jars that scripts/kafka/fetch.ts puts in .kafka/libs. The proxy starts one when
- * `bootstrap.servers` is not configured; the test suite and the benchmarks start their own.
+ * jars that ensureKafkaJars (kafka-jars.ts) puts in .kafka/libs, in a process group of its own. The
+ * proxy starts one when `bootstrap.servers` is not configured (embedded-broker.ts); the test suite
+ * and the benchmarks start their own.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { kafkaLibs } from '../../scripts/kafka/paths.ts';
-import { freePort } from './free-port.ts';
+import { kafkaLibs } from './kafka-jars.ts';
+import { describeHolder, LockHeldError, ProcessLock } from '../process-lock.ts';
+import { StartupError } from '../startup-error.ts';
+import { brokerLogProblem, stopOrphan } from './broker-process.ts';
+import { freePort, portInUse } from './free-port.ts';
+import { findJava } from './java.ts';
 import { probeMetadata } from './metadata-probe.ts';
 
 const execFileAsync = promisify(execFile);
+const PROPERTIES_FILE = 'server.properties';
+const PID_FILE = 'broker.pid';
 
 export interface LocalBrokerOptions {
   /** Data directory: logs, server.properties and broker.log live here. Reused across restarts. */
   dir: string;
-  /** Broker port; a free one is picked when omitted. */
+  /** Broker port; a free one is picked when omitted. A given port that is taken fails the start. */
   port?: number;
   /** Let producers create topics by producing to them, as a stock Kafka does. */
   autoCreateTopics?: boolean;
   /** Extra broker properties, appended last. */
   properties?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Aborting stops a broker that is still starting; start() then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Told of things an operator should know that are not errors (an orphaned broker stopped first). */
+  onNotice?: (message: string) => void;
 }
+
+/** How `stop` ended: the broker shut down on SIGTERM, or had to be killed after the grace period. */
+export type BrokerStop = 'stopped' | 'killed' | 'not running';
 
 export class LocalBroker {
   private process: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private lock: ProcessLock | null = null;
 
   private constructor(
     readonly dir: string,
     readonly port: number,
     readonly controllerPort: number,
+    private readonly java: string,
     private readonly startTimeoutMs: number,
   ) {}
 
@@ -50,63 +66,114 @@ export class LocalBroker {
     return this.process !== null;
   }
 
-  /** Formats storage (once) and starts the broker; resolves when it answers metadata requests. */
+  /**
+   * Takes the directory (refusing one another proxy's broker uses, before touching any of its
+   * files), formats storage once and starts the broker; resolves when it answers metadata requests.
+   */
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
     if (!existsSync(kafkaLibs)) {
-      throw new Error(`Kafka jars are missing in ${kafkaLibs}; run \`npm install\` (it fetches them with Maven)`);
+      throw new StartupError(`Kafka's jars are missing in ${kafkaLibs}: run \`npm run kafka:fetch\`, or set bootstrap.servers to use an existing Kafka cluster`);
     }
+    const java = await findJava();
     const dir = resolve(options.dir);
-    mkdirSync(dir, { recursive: true });
-    const port = options.port ?? (await freePort());
-    const controllerPort = await freePort();
-    const broker = new LocalBroker(dir, port, controllerPort, options.startTimeoutMs ?? 120_000);
-    writeFileSync(broker.propertiesFile, serverProperties(broker, options));
-    writeFileSync(broker.log4jFile, LOG4J2_CONFIG);
-    await broker.format();
-    await broker.resume();
-    return broker;
+    const lock = lockDir(dir);
+    try {
+      // A proxy that was SIGKILLed leaves its broker running (in its own process group), on its port.
+      const orphan = await stopOrphan(join(dir, PID_FILE), join(dir, PROPERTIES_FILE));
+      if (orphan) options.onNotice?.(`stopped the embedded Kafka broker (pid ${orphan}) that a proxy which did not shut down cleanly left running in ${dir}`);
+      if (options.port !== undefined && (await portInUse('127.0.0.1', options.port))) {
+        throw new StartupError(`port ${options.port} for the embedded Kafka broker is already in use: stop what uses it, or set embedded.broker.port to a free port`);
+      }
+      const port = options.port ?? (await freePort());
+      const broker = new LocalBroker(dir, port, await freePort(), java.path, options.startTimeoutMs ?? 120_000);
+      broker.lock = lock;
+      writeFileSync(broker.propertiesFile, serverProperties(broker, options));
+      writeFileSync(broker.log4jFile, LOG4J2_CONFIG);
+      await broker.format();
+      await broker.resume(options.signal);
+      return broker;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   /** Starts the broker process again on the same ports and data (after `stop`). */
-  async resume(): Promise<void> {
+  async resume(signal?: AbortSignal): Promise<void> {
     if (this.process) return;
-    const logFd = openSync(join(this.dir, 'broker.log'), 'a');
-    const child = spawn(javaBinary(), [...jvmArgs(this), 'kafka.Kafka', this.propertiesFile], {
-      stdio: ['ignore', logFd, logFd],
-    });
+    this.lock ??= lockDir(this.dir);
+    const logFd = openSync(this.logFile, 'a');
+    // Its own process group: a Ctrl-C to the proxy's group must not reach the broker, which is
+    // stopped after the proxy has closed its consumers (their LeaveGroup needs a live broker).
+    const child = spawn(this.java, [...jvmArgs(this), 'kafka.Kafka', this.propertiesFile], { stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
     this.process = child;
-    this.exited = new Promise((done) => child.once('exit', () => done()));
+    let spawnError: Error | null = null;
+    child.once('error', (error) => (spawnError = error));
+    this.exited = new Promise((done) => child.once('close', () => done()));
     void this.exited.then(() => {
       if (this.process === child) this.process = null;
     });
-    const deadline = Date.now() + this.startTimeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.process) throw new Error(`Kafka broker exited during start-up; see ${join(this.dir, 'broker.log')}`);
-      if (await probeMetadata('127.0.0.1', this.port, 1000)) return;
-      await sleep(250);
+    if (child.pid) writeFileSync(this.pidFile, `${child.pid}\n`);
+    const abort = () => void this.stop();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const deadline = Date.now() + this.startTimeoutMs;
+      while (Date.now() < deadline) {
+        if (signal?.aborted) throw signal.reason;
+        if (spawnError) throw new StartupError(`could not run ${this.java}: ${(spawnError as Error).message}`);
+        if (!this.process) throw new StartupError(`the embedded Kafka broker exited during start-up${brokerLogProblem(this.logFile)}; see ${this.logFile}`);
+        if (await probeMetadata('127.0.0.1', this.port, 1000)) return;
+        await sleep(250);
+      }
+      throw new StartupError(`the embedded Kafka broker did not answer within ${this.startTimeoutMs} ms; see ${this.logFile}`);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
     }
-    await this.stop();
-    throw new Error(`Kafka broker did not answer within ${this.startTimeoutMs} ms; see ${join(this.dir, 'broker.log')}`);
   }
 
-  /** Stops the broker: SIGTERM for a controlled shutdown, SIGKILL if it takes too long. */
-  async stop(timeoutMs = 30_000): Promise<void> {
+  /** Stops the broker: SIGTERM for a controlled shutdown, SIGKILL if it takes longer than `timeoutMs`. */
+  async stop(timeoutMs = 30_000): Promise<BrokerStop> {
     const child = this.process;
-    if (!child) return;
+    if (!child) {
+      this.releaseLock();
+      return 'not running';
+    }
+    let outcome: BrokerStop = 'stopped';
     child.kill('SIGTERM');
-    const killed = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const killed = setTimeout(() => {
+      outcome = 'killed';
+      child.kill('SIGKILL');
+    }, timeoutMs);
     await this.exited;
     clearTimeout(killed);
     this.process = null;
+    this.releaseLock();
+    return outcome;
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = null;
   }
 
   private get propertiesFile(): string {
-    return join(this.dir, 'server.properties');
+    return join(this.dir, PROPERTIES_FILE);
   }
 
   private get log4jFile(): string {
     return join(this.dir, 'log4j2.properties');
+  }
+
+  private get logFile(): string {
+    return join(this.dir, 'broker.log');
+  }
+
+  private get pidFile(): string {
+    return join(this.dir, PID_FILE);
   }
 
   /** Formats the storage directory once; a restart on the same dir keeps its cluster id and data. */
@@ -114,11 +181,22 @@ export class LocalBroker {
     if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
     const clusterId = randomBytes(16).toString('base64url');
     await execFileAsync(
-      javaBinary(),
+      this.java,
       // `=` form: a base64url id may start with '-', which would read as an option.
       [...jvmArgs(this), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', this.propertiesFile, '--ignore-formatted'],
       { maxBuffer: 16 * 1024 * 1024 },
     );
+  }
+}
+
+/** One proxy per broker directory, taken before any of its files is written. */
+function lockDir(dir: string): ProcessLock {
+  mkdirSync(dir, { recursive: true });
+  try {
+    return ProcessLock.acquire(join(dir, 'broker'));
+  } catch (error) {
+    if (!(error instanceof LockHeldError)) throw error;
+    throw new StartupError(`the embedded broker's directory ${dir} is in use by ${describeHolder(error.holder)}: stop that process, or give this one its own embedded.broker.dir`);
   }
 }
 
@@ -165,10 +243,6 @@ function jvmArgs(broker: LocalBroker): string[] {
     '-cp',
     `${kafkaLibs}/*`,
   ];
-}
-
-function javaBinary(): string {
-  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));

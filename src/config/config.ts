@@ -2,36 +2,39 @@
  * The proxy's configuration: a Confluent-style properties file, then `KAFKA_REST_*` environment
  * overrides (the convention of Confluent's Docker images), validated into one typed `Config`.
  * Every problem is collected before failing, so a broken deployment is fixed in one round.
+ *
+ * A Confluent `kafka-rest.properties` starts the proxy: keys that mean nothing here are accepted
+ * with a warning saying why (confluent-keys.ts, java-client-keys.ts), deprecated keys that do
+ * map are honoured (mapped-keys.ts), and only unknown keys, or keys that would be unsafe to
+ * ignore, stop it. The warnings are returned, never logged here.
  */
 import { readFileSync } from 'node:fs';
+import { CONFLUENT_KEY_NAMES, confluentKeyVerdict, type Verdict } from './confluent-keys.ts';
+import { readEnvironment } from './environment.ts';
+import { javaClientKeyVerdict } from './java-client-keys.ts';
 import {
-  accept,
-  bool,
   ADMIN_OPTIONS,
   CLIENT_OPTIONS,
-  COMPRESSION_TYPES,
   CONSUMER_OPTIONS,
-  integer,
-  oneOf,
   PASS_THROUGH_GROUPS,
   PRODUCER_OPTIONS,
-  reject,
-  text,
   type AdminOptions,
   type CompressionName,
   type ConsumerOptions,
   type KafkaClientOptions,
   type PassThroughGroup,
   type ProducerOptions,
-  type ValueType,
 } from './kafka-client-options.ts';
+import { nearOwnKey, unknownKeyHint } from './key-catalog.ts';
+import { advertisedFromHostName, listenersFromPort, logLevelFromImage, MAPPED_KEYS } from './mapped-keys.ts';
+import { invalid, looksSecret, refused, unknown, warning, type RawValue } from './messages.ts';
 import { parseProperties, PropertiesSyntaxError } from './properties.ts';
+import { registryCredentials } from './registry-credentials.ts';
+import { SETTING_KEYS, SETTINGS, type DefaultedSetting, type LogLevel, type Setting } from './settings.ts';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Longest a records read may wait, proxy-wide or per instance: a read holds its instance. */
-export const MAX_CONSUMER_REQUEST_TIMEOUT_MS = 300_000;
+export { envNameToKey } from './environment.ts';
+export { describeConfigKeys } from './key-catalog.ts';
+export { LOG_LEVELS, MAX_CONSUMER_REQUEST_TIMEOUT_MS, type LogLevel } from './settings.ts';
 
 export interface Config {
   /** Where to accept HTTP. Note `URL.port` is `''` when the URL names the scheme's default port. */
@@ -55,7 +58,7 @@ export interface Config {
   readonly consumerPatternRefreshMs: number;
   /** -1 disables the proxy-side minimum. */
   readonly fetchMinBytes: number;
-  /** `null` disables schema-based formats. */
+  /** Comma-separated URLs of an external registry, tried in order, without credentials; `null` = the embedded registry. */
   readonly schemaRegistryUrl: string | null;
   readonly journalPath: string;
   readonly producerPoolSize: number;
@@ -70,17 +73,25 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly embeddedBrokerDir: string;
+  /** `null`: 9092 when that port is free, else any free port. */
+  readonly embeddedBrokerPort: number | null;
+  /** Partitions of the topics the embedded broker auto-creates. */
+  readonly embeddedBrokerNumPartitions: number;
+  /** How long the embedded broker gets to stop after the proxy before it is killed (ms). */
+  readonly embeddedBrokerShutdownTimeoutMs: number;
   /** Where the inspector, metrics, OpenAPI and health checks are served; empty = nowhere. */
   readonly managementListeners: URL[];
   readonly inspectorEnable: boolean;
   /** Where the embedded schema registry listens (when schema.registry.url is not set); empty = off. */
   readonly schemaRegistryListeners: URL[];
-  /** `user:password` for an external registry (Confluent's USER_INFO credentials source). */
+  /** `user:password` for an external registry (from user.info, the URL, or the SASL login). */
   readonly schemaRegistryBasicAuthUserInfo: string | null;
   readonly client: KafkaClientOptions;
   readonly producer: ProducerOptions;
   readonly consumer: ConsumerOptions;
   readonly admin: AdminOptions;
+  /** One sentence per key that was ignored or mapped, naming the key, its source and why. */
+  readonly warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -92,250 +103,7 @@ export class ConfigError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Value types of the top-level keys.
-
-/** Kafka's list syntax: comma separated, blanks around items ignored, empty items dropped. */
-const splitList = (raw: string): string[] =>
-  raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
-const parseUrl = (raw: string): URL | null => {
-  try {
-    return new URL(raw);
-  } catch {
-    return null;
-  }
-};
-
-function urlList(schemes: readonly string[], required: boolean): ValueType<URL[]> {
-  const shape = schemes.map((s) => `${s}://host:port`).join(' or ');
-  return {
-    expected: `a comma-separated list of ${shape} URLs`,
-    parse(raw) {
-      const items = splitList(raw);
-      if (required && items.length === 0) return reject('at least one URL is required');
-      const urls: URL[] = [];
-      for (const item of items) {
-        const url = parseUrl(item);
-        if (!url) return reject(`"${item}" is not a URL`);
-        const scheme = url.protocol.slice(0, -1);
-        if (scheme === 'https' && !schemes.includes('https')) return reject(`"${item}": https listeners are not supported yet`);
-        if (!schemes.includes(scheme)) return reject(`"${item}": unsupported scheme ${scheme}`);
-        if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-          return reject(`"${item}" must have no path, query or credentials`);
-        }
-        urls.push(url);
-      }
-      return accept(urls);
-    },
-  };
-}
-
-const BROKER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
-
-/** `host:port` list; a `LISTENER_NAME://` prefix (as in `PLAINTEXT://kafka:9092`) is dropped. */
-const brokerList: ValueType<string[]> = {
-  expected: 'a comma-separated list of host:port (optionally PLAINTEXT://host:port)',
-  parse(raw) {
-    const items = splitList(raw);
-    if (items.length === 0) return reject('at least one broker is required');
-    const brokers: string[] = [];
-    for (const item of items) {
-      const address = item.replace(/^[A-Za-z][A-Za-z0-9_]*:\/\//, '');
-      const port = Number(BROKER.exec(address)?.[2] ?? NaN);
-      if (!(port >= 1 && port <= 65535)) return reject(`"${item}" is not host:port`);
-      brokers.push(address);
-    }
-    return accept(brokers);
-  },
-};
-
-const optionalHttpUrl: ValueType<string | null> = {
-  expected: 'an http:// or https:// URL, or empty',
-  parse(raw) {
-    const value = raw.trim();
-    if (value === '') return accept(null);
-    const url = parseUrl(value);
-    return url && (url.protocol === 'http:' || url.protocol === 'https:') ? accept(value) : reject();
-  },
-};
-
-const userInfo: ValueType<string> = {
-  expected: 'user:password',
-  parse: (raw) => (/^[^:]+:.*$/s.test(raw) ? accept(raw) : reject()),
-};
-
-const path: ValueType<string> = {
-  expected: 'a non-empty path',
-  parse: (raw) => (raw.trim() === '' ? reject() : accept(raw.trim())),
-};
-
-// ---------------------------------------------------------------------------------------------
-// Top-level keys.
-
-interface Setting<T> {
-  readonly key: string;
-  readonly type: ValueType<T>;
-  /** Raw default, parsed like any value; `null` = unset. */
-  readonly fallback: string | null;
-  readonly description: string;
-}
-interface DefaultedSetting<T> extends Setting<T> {
-  readonly fallback: string;
-}
-
-const setting = <T>(key: string, type: ValueType<T>, fallback: string, description: string): DefaultedSetting<T> => ({
-  key,
-  type,
-  fallback,
-  description,
-});
-const optionalSetting = <T>(key: string, type: ValueType<T>, description: string): Setting<T> => ({
-  key,
-  type,
-  fallback: null,
-  description,
-});
-
-const SETTINGS = {
-  listeners: setting('listeners', urlList(['http'], true), 'http://0.0.0.0:8082', 'Where the proxy accepts HTTP.'),
-  advertisedListeners: setting(
-    'advertised.listeners',
-    urlList(['http', 'https'], false),
-    '',
-    'Base URLs used in generated absolute URLs; empty = the request Host.',
-  ),
-  id: setting('id', text, '', 'Unique id of this proxy instance, used in generated consumer instance names.'),
-  bootstrapServers: optionalSetting('bootstrap.servers', brokerList, 'Kafka brokers to connect to; unset = start an embedded local broker.'),
-  compressionType: setting('compression.type', oneOf(COMPRESSION_TYPES), 'none', 'Compression of produced batches.'),
-  consumerRequestTimeoutMs: setting(
-    'consumer.request.timeout.ms',
-    integer(0, MAX_CONSUMER_REQUEST_TIMEOUT_MS),
-    '1000',
-    'Longest a consumer records read waits (ms); instances may override it within the same bound.',
-  ),
-  consumerRequestMaxBytes: setting('consumer.request.max.bytes', integer(1), '67108864', 'Most key+value bytes in one records response.'),
-  consumerInstanceTimeoutMs: setting('consumer.instance.timeout.ms', integer(1), '300000', 'Idle time before a consumer instance is deleted (ms).'),
-  consumerIteratorBackoffMs: setting('consumer.iterator.backoff.ms', integer(0), '50', "Accepted for compatibility with Confluent's settings; unused, as reads wake as soon as records arrive."),
-  consumerSubscriptionMaxTopics: setting(
-    'consumer.subscription.max.topics',
-    integer(1, 100_000),
-    '1000',
-    'Most distinct topics one consumer subscription may list; more → 422.',
-  ),
-  consumerMaxPendingRequests: setting(
-    'consumer.instance.max.pending.requests',
-    integer(1, 10_000),
-    '32',
-    'Requests one consumer instance queues while it works on another; beyond that → 429.',
-  ),
-  consumerPatternRefreshMs: setting(
-    'consumer.pattern.refresh.ms',
-    integer(1000, 3_600_000),
-    '30000',
-    "How often a topic_pattern subscription looks for new matching topics (ms); Java's consumer uses metadata.max.age.ms for this.",
-  ),
-  fetchMinBytes: setting('fetch.min.bytes', integer(-1, 10_000_000), '-1', 'Bytes a records read gathers before answering early; -1 = off.'),
-  schemaRegistryUrl: optionalSetting('schema.registry.url', optionalHttpUrl, 'External Confluent-compatible schema registry; unset = the embedded registry.'),
-  journalPath: setting('journal.path', path, 'data/journal.db', 'SQLite journal that lets consumer instances survive restarts.'),
-  producerPoolSize: setting('producer.pool.size', integer(1, 64), '4', 'Number of producer slots.'),
-  producerLingerMs: setting(
-    'producer.linger.ms',
-    integer(0, 10_000),
-    '0',
-    'How long an idle slot waits to gather records from concurrent requests into one batch (ms); under load batches form anyway while a send is in flight.',
-  ),
-  producerMaxRequestSize: setting(
-    'producer.max.request.size',
-    integer(1024, 2_147_483_647),
-    '1048576',
-    "Largest produce request sent to Kafka (bytes, Java's default): a larger batch of records is split into several requests, and a single larger record fails with 50002.",
-  ),
-  producerMaxBlockMs: setting(
-    'producer.max.block.ms',
-    integer(0),
-    '60000',
-    'How long a produce waits for topic metadata, for room in producer.buffer.memory and for a healthy slot (ms); then its records fail with 50003, or the request with 429 when the buffer had no room.',
-  ),
-  producerDeliveryTimeoutMs: setting(
-    'producer.delivery.timeout.ms',
-    integer(1),
-    '120000',
-    'Upper bound on how long a produce request waits for its records to be acknowledged (ms); after it, 50003. Records still queued then are dropped unsent; records already sent may still be written.',
-  ),
-  producerBufferMemory: setting(
-    'producer.buffer.memory',
-    integer(1024, 2_147_483_647),
-    '33554432',
-    "Bytes of records (key, value and framing) the producer pool holds, queued or in flight (Java's buffer.memory). When it is full a produce waits up to producer.max.block.ms for room, then is refused with 429 (error_code 42901); producer.max.block.ms=0 refuses at once (that setting also bounds the waits for topic metadata and a ready slot).",
-  ),
-  requestBodyMaxBytes: setting('request.body.max.bytes', integer(1), '67108864', 'Largest accepted HTTP request body; larger → 413.'),
-  shutdownTimeoutMs: setting('shutdown.timeout.ms', integer(0), '30000', 'Budget for a graceful shutdown (ms).'),
-  logLevel: setting('log.level', oneOf(LOG_LEVELS), 'info', 'Log level.'),
-  embeddedBrokerDir: setting('embedded.broker.dir', path, 'data/kafka', 'Data folder of the embedded broker.'),
-  managementListeners: setting(
-    'management.listeners',
-    urlList(['http'], false),
-    'http://127.0.0.1:8083',
-    'Where the actor inspector, /metrics, /openapi.json and health checks are served; loopback only by default, empty = off.',
-  ),
-  inspectorEnable: setting('inspector.enable', bool, 'true', 'Serve the actor inspector on the management listener.'),
-  schemaRegistryListeners: setting(
-    'schema.registry.listeners',
-    urlList(['http'], false),
-    'http://0.0.0.0:8081',
-    'Where the embedded schema registry serves the Confluent Schema Registry API, when schema.registry.url is not set; empty = off.',
-  ),
-  schemaRegistryBasicAuthUserInfo: optionalSetting(
-    'schema.registry.basic.auth.user.info',
-    userInfo,
-    'user:password for an external schema registry (HTTP basic auth).',
-  ),
-};
-
-const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);
-// Looked up before the prefixes: `consumer.request.timeout.ms` etc. are the proxy's own keys.
-const SETTING_KEYS = new Set(ALL_SETTINGS.map((s) => s.key));
-
-/** Every key with its default and meaning, for the README table. */
-export function describeConfigKeys(): Array<{ key: string; default: string; description: string }> {
-  return [
-    ...ALL_SETTINGS.map((s) => ({ key: s.key, default: s.fallback ?? '', description: `${s.description} Expected: ${s.type.expected}.` })),
-    ...PASS_THROUGH_GROUPS.flatMap((group) =>
-      group.keys.map((k) => ({
-        key: group.prefix + k.key,
-        default: '',
-        description: `${k.description} Maps to \`${k.kafkajs}\`. Expected: ${k.expected}.`,
-      })),
-    ),
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------
 // Loading.
-
-interface RawValue {
-  value: string;
-  /** `file <path>` or `env <NAME>`, for messages. */
-  source: string;
-}
-
-const ENV_PREFIX = 'KAFKA_REST_';
-
-/**
- * `KAFKA_REST_CLIENT_SASL_MECHANISM` → `client.sasl.mechanism`, decoding like Confluent's
- * images (confluent-docker-utils `env_to_props`): `_` → `.`, `__` → `_`, `___` → `-`.
- */
-export function envNameToKey(name: string): string {
-  return name
-    .slice(ENV_PREFIX.length)
-    .toLowerCase()
-    .replace(/(?<!_)_(?!_)/g, '.')
-    .replaceAll('___', '-')
-    .replaceAll('__', '_');
-}
 
 function readFile(file: string): Map<string, string> {
   let content: string;
@@ -352,49 +120,94 @@ function readFile(file: string): Map<string, string> {
   }
 }
 
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+export function loadConfig(options: { file?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Config {
   const raw = new Map<string, RawValue>();
   if (options.file !== undefined) {
     for (const [key, value] of readFile(options.file)) raw.set(key, { value, source: `file ${options.file}` });
   }
-  for (const [name, value] of Object.entries(options.env ?? process.env)) {
-    if (name.startsWith(ENV_PREFIX) && value !== undefined) raw.set(envNameToKey(name), { value, source: `env ${name}` });
-  }
-  return buildConfig(raw);
+  const environment = readEnvironment(options.env ?? process.env);
+  for (const [key, value] of environment.settings) raw.set(key, value);
+  return buildConfig(raw, environment.rootLogLevel, [...environment.warnings]);
 }
 
-const show = (value: string, secret: boolean): string => (secret ? '(secret, not shown)' : JSON.stringify(value));
+// ---------------------------------------------------------------------------------------------
+// Sorting keys: the proxy's own, mapped, Confluent's, the Kafka clients', unknown.
 
-// Unknown keys were never validated, so guess whether their value may be a credential.
-const looksSecret = (key: string): boolean => /password|secret|jaas|token|credential|user\.info|(^|\.)key$/i.test(key);
+const GROUPS = PASS_THROUGH_GROUPS;
+type Group = (typeof GROUPS)[number];
+const CLIENT_NAMES: Readonly<Record<string, string>> = { 'producer.': 'producer', 'consumer.': 'consumer', 'admin.': 'admin client' };
 
-function invalid(key: string, raw: RawValue, expected: string, reason: string | undefined, secret: boolean): string {
-  return `${key} = ${show(raw.value, secret)} (${raw.source}): ${reason ? `${reason}; ` : ''}expected ${expected}`;
+type Entry = readonly [name: string, key: string, value: RawValue];
+
+interface Sorted {
+  /** Per group prefix, the entries it applies; `client.` entries redirected from Confluent's client-wide keys come first, so the group's own keys win. */
+  readonly groupEntries: Map<string, Entry[]>;
 }
 
-function unknown(key: string, raw: RawValue, hint: string): string {
-  const envHint = raw.source.startsWith('env ') ? ' (if that variable is not meant for the proxy, e.g. a Kubernetes service link, unset it)' : '';
-  return `unknown key ${key} = ${show(raw.value, looksSecret(key))} (${raw.source})${envHint}: ${hint}`;
-}
+function sortKeys(raw: Map<string, RawValue>, problems: string[], warnings: string[]): Sorted {
+  const listeners = raw.get(SETTINGS.listeners.key)?.value ?? '';
+  const httpsListener = /(^|,)\s*https:/i.test(listeners);
+  const securityProtocol = (raw.get('client.security.protocol')?.value ?? 'PLAINTEXT').trim().toUpperCase();
+  const redirected = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
+  const own = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
 
-function unknownTopLevel(key: string): string {
-  const prefixed = PASS_THROUGH_GROUPS.find((g) => g.keys.some((k) => k.key === key));
-  if (prefixed) return `did you mean ${prefixed.prefix}${key}?`;
-  const known = [...SETTING_KEYS, ...PASS_THROUGH_GROUPS.map((g) => `${g.prefix}*`)];
-  return `expected one of ${known.join(', ')}`;
-}
+  const report = (key: string, value: RawValue, verdict: Verdict) => {
+    if (verdict.kind === 'ignore') warnings.push(warning(key, value, verdict.reason));
+    else if (verdict.kind === 'refuse') problems.push(refused(key, value, verdict.reason));
+  };
 
-function applyGroup<D, O>(group: PassThroughGroup<D, O>, raw: Map<string, RawValue>, problems: string[]): O {
-  const draft = group.draft();
-  const before = problems.length;
   for (const [key, value] of raw) {
-    if (!key.startsWith(group.prefix) || SETTING_KEYS.has(key)) continue;
-    const name = key.slice(group.prefix.length);
-    const spec = group.keys.find((k) => k.key === name);
-    if (!spec) {
-      problems.push(unknown(key, value, `supported ${group.prefix}* keys are ${group.keys.map((k) => k.key).join(', ')}`));
+    if (SETTING_KEYS.has(key) || MAPPED_KEYS.has(key)) continue;
+    const server = confluentKeyVerdict(key, value.value, { httpsListener });
+    // A prefix rule (schema.registry.*) must not swallow a typo of the proxy's own key (schema.registry.ur).
+    const typo = server && !CONFLUENT_KEY_NAMES.includes(key) ? nearOwnKey(key) : null;
+    if (typo) {
+      problems.push(unknown(key, value, `did you mean ${typo}?`));
       continue;
     }
+    if (server) {
+      report(key, value, server);
+      continue;
+    }
+    const group = GROUPS.find((g) => key.startsWith(g.prefix));
+    if (!group) {
+      problems.push(unknown(key, value, unknownKeyHint(key, null)));
+      continue;
+    }
+    const name = key.slice(group.prefix.length);
+    const knows = (g: Group) => g.keys.some((k) => k.key === name);
+    if (knows(group)) {
+      own.get(group.prefix)!.push([name, key, value]);
+      continue;
+    }
+    const others = GROUPS.filter((g) => g !== group && knows(g));
+    // Confluent hands client.* to every client: a producer or consumer key there applies to that client.
+    if (group.prefix === CLIENT_OPTIONS.prefix && others.length > 0) {
+      for (const g of others) redirected.get(g.prefix)!.push([name, key, value]);
+      continue;
+    }
+    const java = javaClientKeyVerdict(group.prefix, name, value.value, { securityProtocol });
+    if (java) {
+      report(key, value, java);
+    } else if (others.length > 0) {
+      const owner = others[0]!;
+      report(key, value, {
+        kind: 'ignore',
+        reason: `ignored: a ${CLIENT_NAMES[owner.prefix]} setting, unused by the ${CLIENT_NAMES[group.prefix]} (Java ignores it too); ${owner.prefix}${name} sets it`,
+      });
+    } else {
+      problems.push(unknown(key, value, unknownKeyHint(key, group)));
+    }
+  }
+  const groupEntries = new Map(GROUPS.map((g) => [g.prefix, [...redirected.get(g.prefix)!, ...own.get(g.prefix)!]]));
+  return { groupEntries };
+}
+
+function applyGroup<D, O>(group: PassThroughGroup<D, O>, entries: readonly Entry[], problems: string[]): O {
+  const draft = group.draft();
+  const before = problems.length;
+  for (const [name, key, value] of entries) {
+    const spec = group.keys.find((k) => k.key === name)!;
     const applied = spec.apply(draft, value.value);
     if (!applied.ok) problems.push(invalid(key, value, spec.expected, applied.reason, spec.secret));
   }
@@ -403,13 +216,13 @@ function applyGroup<D, O>(group: PassThroughGroup<D, O>, raw: Map<string, RawVal
   return options;
 }
 
-function buildConfig(raw: Map<string, RawValue>): Config {
-  const problems: string[] = [];
+// ---------------------------------------------------------------------------------------------
+// Building.
 
-  for (const [key, value] of raw) {
-    const known = SETTING_KEYS.has(key) || PASS_THROUGH_GROUPS.some((g) => key.startsWith(g.prefix));
-    if (!known) problems.push(unknown(key, value, unknownTopLevel(key)));
-  }
+function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, warnings: string[]): Config {
+  const problems: string[] = [];
+  const report = { problems, warnings };
+  const { groupEntries } = sortKeys(raw, problems, warnings);
 
   const parseFallback = <T>(s: DefaultedSetting<T>): T => {
     const parsed = s.type.parse(s.fallback);
@@ -426,17 +239,31 @@ function buildConfig(raw: Map<string, RawValue>): Config {
   };
   const value = <T>(s: DefaultedSetting<T>): T => read(s) ?? parseFallback(s);
 
-  const client = applyGroup(CLIENT_OPTIONS, raw, problems);
-  const producer = applyGroup(PRODUCER_OPTIONS, raw, problems);
-  const consumer = applyGroup(CONSUMER_OPTIONS, raw, problems);
-  const admin = applyGroup(ADMIN_OPTIONS, raw, problems);
+  const client = applyGroup(CLIENT_OPTIONS, groupEntries.get(CLIENT_OPTIONS.prefix)!, problems);
+  const producer = applyGroup(PRODUCER_OPTIONS, groupEntries.get(PRODUCER_OPTIONS.prefix)!, problems);
+  const consumer = applyGroup(CONSUMER_OPTIONS, groupEntries.get(CONSUMER_OPTIONS.prefix)!, problems);
+  const admin = applyGroup(ADMIN_OPTIONS, groupEntries.get(ADMIN_OPTIONS.prefix)!, problems);
   const compressionType = value(SETTINGS.compressionType);
 
+  const listenersSet = raw.has(SETTINGS.listeners.key);
+  const listeners = listenersFromPort(raw.get('port'), listenersSet, report) ?? value(SETTINGS.listeners);
+  const advertisedListeners = advertisedFromHostName(raw.get('host.name'), value(SETTINGS.advertisedListeners), listeners, report);
+  const logLevel = logLevelFromImage(rootLogLevel, raw.has(SETTINGS.logLevel.key), report) ?? value(SETTINGS.logLevel);
+  const bootstrapServers = read(SETTINGS.bootstrapServers);
+  const registry = read(SETTINGS.schemaRegistryUrl);
+
+  if (bootstrapServers !== null) {
+    for (const s of [SETTINGS.embeddedBrokerDir, SETTINGS.embeddedBrokerPort, SETTINGS.embeddedBrokerNumPartitions, SETTINGS.embeddedBrokerShutdownTimeoutMs]) {
+      const given = raw.get(s.key);
+      if (given) warnings.push(warning(s.key, given, 'ignored: bootstrap.servers is set, so no embedded broker is started'));
+    }
+  }
+
   const config: Config = {
-    listeners: value(SETTINGS.listeners),
-    advertisedListeners: value(SETTINGS.advertisedListeners),
+    listeners,
+    advertisedListeners,
     id: value(SETTINGS.id),
-    bootstrapServers: read(SETTINGS.bootstrapServers),
+    bootstrapServers,
     compressionType: producer.compression ?? compressionType,
     consumerRequestTimeoutMs: value(SETTINGS.consumerRequestTimeoutMs),
     consumerRequestMaxBytes: value(SETTINGS.consumerRequestMaxBytes),
@@ -446,7 +273,7 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     consumerMaxPendingRequests: value(SETTINGS.consumerMaxPendingRequests),
     consumerPatternRefreshMs: value(SETTINGS.consumerPatternRefreshMs),
     fetchMinBytes: value(SETTINGS.fetchMinBytes),
-    schemaRegistryUrl: read(SETTINGS.schemaRegistryUrl),
+    schemaRegistryUrl: registry?.urls ?? null,
     journalPath: value(SETTINGS.journalPath),
     producerPoolSize: value(SETTINGS.producerPoolSize),
     producerLingerMs: value(SETTINGS.producerLingerMs),
@@ -456,16 +283,20 @@ function buildConfig(raw: Map<string, RawValue>): Config {
     producerBufferMemory: value(SETTINGS.producerBufferMemory),
     requestBodyMaxBytes: value(SETTINGS.requestBodyMaxBytes),
     shutdownTimeoutMs: value(SETTINGS.shutdownTimeoutMs),
-    logLevel: value(SETTINGS.logLevel),
+    logLevel,
     embeddedBrokerDir: value(SETTINGS.embeddedBrokerDir),
+    embeddedBrokerPort: read(SETTINGS.embeddedBrokerPort),
+    embeddedBrokerNumPartitions: value(SETTINGS.embeddedBrokerNumPartitions),
+    embeddedBrokerShutdownTimeoutMs: value(SETTINGS.embeddedBrokerShutdownTimeoutMs),
     managementListeners: value(SETTINGS.managementListeners),
     inspectorEnable: value(SETTINGS.inspectorEnable),
     schemaRegistryListeners: value(SETTINGS.schemaRegistryListeners),
-    schemaRegistryBasicAuthUserInfo: read(SETTINGS.schemaRegistryBasicAuthUserInfo),
+    schemaRegistryBasicAuthUserInfo: registryCredentials(raw, registry?.userInfo ?? null, read(SETTINGS.schemaRegistryBasicAuthUserInfo), client, problems),
     client,
     producer,
     consumer,
     admin,
+    warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
+import { listenError, listenHost, listenPort } from './listen-error.ts';
 
 export class HttpListeners {
   private closing = false;
@@ -14,9 +15,15 @@ export class HttpListeners {
 
   private constructor(private readonly app: Koa) {}
 
-  static async open(app: Koa, listeners: URL[]): Promise<HttpListeners> {
+  /** `setting` names the configuration key of `listeners`, for the error when one cannot be bound. */
+  static async open(app: Koa, listeners: URL[], setting = 'listeners'): Promise<HttpListeners> {
     const opened = new HttpListeners(app);
-    for (const listener of listeners) await opened.listen(listener);
+    try {
+      for (const listener of listeners) await opened.listen(listener, setting);
+    } catch (error) {
+      await opened.close(0);
+      throw error;
+    }
     return opened;
   }
 
@@ -37,7 +44,7 @@ export class HttpListeners {
     await Promise.all(closed);
   }
 
-  private async listen(listener: URL): Promise<void> {
+  private async listen(listener: URL, setting: string): Promise<void> {
     const handler = this.app.callback();
     const server = createServer((req, res) => {
       if (this.closing) res.setHeader('Connection', 'close');
@@ -47,8 +54,8 @@ export class HttpListeners {
       void handler(req, res);
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(Number(listener.port || 80), listener.hostname.replace(/^\[|\]$/g, ''), () => resolve());
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(listener, setting, error)));
+      server.listen(listenPort(listener), listenHost(listener), () => resolve());
     });
     this.servers.push(server);
   }

@@ -6,6 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, RestError } from '../errors.ts';
+import { describeHolder, type LockHolder } from '../process-lock.ts';
 
 /** SQLite result codes (and their extended forms, e.g. SQLITE_IOERR_WRITE) that mean the storage failed. */
 const STORAGE_CODES = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PERM', 'SQLITE_NOLFS', 'SQLITE_PROTOCOL', 'SQLITE_BUSY'];
@@ -63,22 +64,13 @@ export class JournalUnavailableError extends RestError {
   }
 }
 
-/** Who holds a journal: read from its lock file by the process that was refused. */
-export interface JournalHolder {
-  pid: number;
-  host: string;
-  /** When it took the journal (ISO 8601). */
-  since: string;
-}
-
 /** The journal is open in another proxy process: two processes replaying one journal would each run its instances. */
 export class JournalLockedError extends Error {
   constructor(
     readonly path: string,
-    readonly holder: JournalHolder | null,
+    readonly holder: LockHolder | null,
   ) {
-    const who = holder ? `pid ${holder.pid} on host ${holder.host}, since ${holder.since}` : 'a process that is still starting';
-    super(`journal ${path} is in use by another kafka-rest process (${who}): stop that process, or give this one its own journal.path`);
+    super(`journal ${path} is in use by ${describeHolder(holder)}: stop that process, or give this one its own journal.path`);
     this.name = 'JournalLockedError';
   }
 }

@@ -11,9 +11,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isSqliteStorageError, JournalUnavailableError } from './journal-errors.ts';
+import { isSqliteStorageError, JournalLockedError, JournalUnavailableError } from './journal-errors.ts';
 import { probeWrite } from './journal-heartbeat.ts';
-import { JournalLock } from './journal-lock.ts';
+import { LockHeldError, ProcessLock } from '../process-lock.ts';
 import { checkSeqMark, SeqMark, type JournalDamage } from './journal-seq.ts';
 export type { JournalDamage } from './journal-seq.ts';
 import { migrate } from './migrate.ts';
@@ -64,7 +64,7 @@ export class Journal {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<[string, string, string, string, number]>;
   private readonly listeners = new Set<Listener>();
-  private readonly lock: JournalLock | null = null;
+  private readonly lock: ProcessLock | null = null;
   private readonly seqMark: SeqMark | null = null;
   private readonly pageSize: number;
   /** Settable after opening too: told each append's duration in seconds (metrics). */
@@ -84,7 +84,11 @@ export class Journal {
     const file = path !== ':memory:';
     if (file) {
       mkdirSync(dirname(path), { recursive: true });
-      this.lock = JournalLock.acquire(path);
+      try {
+        this.lock = ProcessLock.acquire(path);
+      } catch (error) {
+        throw error instanceof LockHeldError ? new JournalLockedError(path, error.holder) : error;
+      }
     }
     let db: Database.Database | undefined;
     try {

@@ -39,7 +39,8 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
       ({ level, log: { message, ...extra } }) => {
         // kafkajs reports recoverable connection trouble at ERROR; the proxy reports outcomes itself.
         const line = { ...extra, timestamp: undefined, logger: undefined };
-        if (level <= logLevel.ERROR) log.warn(line, message);
+        if (isExpectedAnswer(message, extra)) log.debug(line, message);
+        else if (level <= logLevel.ERROR) log.warn(line, message);
         else if (level === logLevel.WARN) log.warn(line, message);
         else log.debug(line, message);
       },
@@ -53,6 +54,14 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
     return cluster;
   };
   return kafka;
+}
+
+/**
+ * Error answers the proxy asks for on purpose, which kafkajs logs like failures: evicting a member
+ * that already left the group (every stopped member is evicted in case its own LeaveGroup was lost).
+ */
+function isExpectedAnswer(message: string, extra: Record<string, unknown>): boolean {
+  return message.startsWith('Response LeaveGroup') && extra.error === 'The coordinator is not aware of this member';
 }
 
 /** Set only while createGroupMember builds a consumer (synchronously): its cluster is tapped. */

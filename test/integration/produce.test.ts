@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { kafkaLibs } from '../../scripts/kafka/paths.ts';
+import { kafkaLibs } from '../../src/broker/kafka-jars.ts';
 import { createTopic, readRecords, uniqueTopic } from '../helpers/cluster.ts';
 import { call, JSON_FORMAT, produce, startTestProxy, V2, type TestProxy } from '../helpers/proxy.ts';
 

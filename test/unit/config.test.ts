@@ -280,7 +280,7 @@ describe('top-level keys', () => {
   it('treats an empty schema.registry.url as disabled and validates a given one', () => {
     assert.equal(fromKeys({ 'schema.registry.url': 'http://registry:8081' }).schemaRegistryUrl, 'http://registry:8081');
     assert.equal(fromKeys({ 'schema.registry.url': '' }).schemaRegistryUrl, null);
-    assertProblem(() => fromKeys({ 'schema.registry.url': 'registry:8081' }), /expected an http:\/\/ or https:\/\/ URL, or empty/);
+    assertProblem(() => fromKeys({ 'schema.registry.url': 'registry:8081' }), /"registry:8081" is not an http:\/\/ or https:\/\/ URL; expected a comma-separated list of http:\/\/ or https:\/\/ URLs, or empty/);
   });
 
   it('requires non-empty paths', () => {
@@ -394,8 +394,8 @@ describe('problem reporting', () => {
     });
   });
 
-  it('lists the known keys for an unknown top-level key', () => {
-    assertProblem(() => fromProperties('port=8082'), /^unknown key port = "8082" \(file .*\): expected one of listeners, advertised\.listeners, .*, client\.\*, producer\.\*, consumer\.\*, admin\.\*$/);
+  it('lists the known keys for an unknown top-level key nothing resembles', () => {
+    assertProblem(() => fromProperties('mystery=8082'), /^unknown key mystery = "8082" \(file .*\): expected one of listeners, advertised\.listeners, .*, port, host\.name, client\.\*, producer\.\*, consumer\.\*, admin\.\*$/);
   });
 
   it('suggests the prefixed key for a Kafka client key given bare', () => {
@@ -405,13 +405,13 @@ describe('problem reporting', () => {
 
   it('names the supported keys for an unknown prefixed key', () => {
     assertProblem(() => fromProperties('client.bogus=1'), /^unknown key client\.bogus = "1" .*supported client\.\* keys are client\.id, request\.timeout\.ms, /);
-    assertProblem(() => fromProperties('producer.batch.size=1'), /supported producer\.\* keys are acks, /);
-    assertProblem(() => fromProperties('consumer.group.id=g'), /supported consumer\.\* keys are session\.timeout\.ms, /);
-    assertProblem(() => fromProperties('admin.client.id=a'), /supported admin\.\* keys are request\.timeout\.ms, retries, retry\.backoff\.ms, retry\.backoff\.max\.ms$/);
+    assertProblem(() => fromProperties('producer.flux=1'), /supported producer\.\* keys are acks, /);
+    assertProblem(() => fromProperties('consumer.flux=g'), /supported consumer\.\* keys are session\.timeout\.ms, /);
+    assertProblem(() => fromProperties('admin.flux=a'), /supported admin\.\* keys are request\.timeout\.ms, retries, retry\.backoff\.ms, retry\.backoff\.max\.ms$/);
   });
 
   it('hints that an unknown variable may not be meant for the proxy', () => {
-    assertProblem(() => loadConfig({ env: { KAFKA_REST_PORT: 'tcp://10.0.0.1:8082' } }), /unknown key port .*\(env KAFKA_REST_PORT\) \(if that variable is not meant for the proxy/);
+    assertProblem(() => loadConfig({ env: { KAFKA_REST_FLUX: '1' } }), /unknown key flux .*\(env KAFKA_REST_FLUX\) \(if that variable is not meant for the proxy/);
   });
 
   it('never echoes secret values', () => {
@@ -420,13 +420,15 @@ describe('problem reporting', () => {
         'client.security.protocol': 'SASL_SSL',
         'client.sasl.mechanism': 'PLAIN',
         'client.sasl.jaas.config': 'username="u" password="hunter2"',
+        'client.ssl.keystore.location': '/etc/hunter4.jks',
         'client.ssl.keystore.password': 'hunter3',
+        'client.ssl.trustore.password': 'hunter5',
       }),
     );
     const text = problems.join('\n');
-    assert.doesNotMatch(text, /hunter/);
+    assert.doesNotMatch(text, /hunter[235]/);
     assert.match(text, /client\.sasl\.jaas\.config = \(secret, not shown\)/);
-    assert.match(text, /unknown key client\.ssl\.keystore\.password = \(secret, not shown\)/);
+    assert.match(text, /unknown key client\.ssl\.trustore\.password = \(secret, not shown\).*did you mean client\.ssl\.truststore\.password\?/);
   });
 });
 
@@ -678,7 +680,7 @@ describe('consumer.* pass-through', () => {
   it('rejects invalid enums and ranges', () => {
     assertProblem(() => fromKeys({ 'consumer.auto.offset.reset': 'smallest' }), /expected one of earliest, latest, none/);
     assertProblem(() => fromKeys({ 'consumer.isolation.level': 'serializable' }), /expected one of read_committed, read_uncommitted/);
-    assertProblem(() => fromKeys({ 'consumer.max.poll.records': '30' }), /consumer\.max\.poll\.records/);
+    assertProblem(() => fromKeys({ 'consumer.max.poll.recods': '30' }), /did you mean consumer\.max\.poll\.records\?/);
   });
 
   it('needs the heartbeat below the session timeout', () => {
@@ -786,5 +788,76 @@ describe('describeConfigKeys', () => {
       }
       assert.ok(problems.every((p) => !p.startsWith('unknown key')), problems.join('\n'));
     }
+  });
+});
+
+describe('embedded broker keys', () => {
+  it('default to a preferred port, one partition and 30 s to stop', () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.embeddedBrokerPort, null);
+    assert.equal(config.embeddedBrokerNumPartitions, 1);
+    assert.equal(config.embeddedBrokerShutdownTimeoutMs, 30000);
+    assert.deepEqual(config.warnings, []);
+  });
+
+  it('read their values within range', () => {
+    const config = fromKeys({ 'embedded.broker.port': '19092', 'embedded.broker.num.partitions': '10000', 'embedded.broker.shutdown.timeout.ms': '0' });
+    assert.equal(config.embeddedBrokerPort, 19092);
+    assert.equal(config.embeddedBrokerNumPartitions, 10000);
+    assert.equal(config.embeddedBrokerShutdownTimeoutMs, 0);
+    assert.equal(fromKeys({ 'embedded.broker.port': '1' }).embeddedBrokerPort, 1);
+    assert.equal(fromKeys({ 'embedded.broker.num.partitions': '1' }).embeddedBrokerNumPartitions, 1);
+  });
+
+  it('reject values out of range', () => {
+    for (const bad of ['0', '65536', 'x', '']) assertProblem(() => fromKeys({ 'embedded.broker.port': bad }), /^embedded\.broker\.port = .*expected an integer between 1 and 65535$/);
+    for (const bad of ['0', '10001']) assertProblem(() => fromKeys({ 'embedded.broker.num.partitions': bad }), /expected an integer between 1 and 10000$/);
+    assertProblem(() => fromKeys({ 'embedded.broker.shutdown.timeout.ms': '-1' }), /^embedded\.broker\.shutdown\.timeout\.ms = "-1".*expected an integer >= 0$/);
+  });
+
+  it('are ignored with a warning when bootstrap.servers is set', () => {
+    const config = fromKeys({ 'bootstrap.servers': 'k:9092', 'embedded.broker.port': '19092' });
+    assert.equal(config.embeddedBrokerPort, 19092);
+    assert.deepEqual(config.warnings, [
+      'embedded.broker.port (env KAFKA_REST_EMBEDDED_BROKER_PORT): ignored: bootstrap.servers is set, so no embedded broker is started.',
+    ]);
+  });
+});
+
+describe('schema.registry.url', () => {
+  it('takes a comma-separated list, tried in order by the registry client', () => {
+    const config = fromKeys({ 'schema.registry.url': ' http://sr1:8081/ , https://sr2.example.com ' });
+    assert.equal(config.schemaRegistryUrl, 'http://sr1:8081,https://sr2.example.com');
+    assert.deepEqual(config.warnings, []);
+    assertProblem(() => fromKeys({ 'schema.registry.url': 'http://sr1:8081,sr2:8081' }), /"sr2:8081" is not an http:\/\/ or https:\/\/ URL/);
+  });
+
+  it('moves credentials from the URLs to basic auth, never printing them', () => {
+    const config = fromKeys({ 'schema.registry.url': 'https://key:p%40ss@sr1:8081,https://key:p%40ss@sr2:8081' });
+    assert.equal(config.schemaRegistryUrl, 'https://sr1:8081,https://sr2:8081');
+    assert.equal(config.schemaRegistryBasicAuthUserInfo, 'key:p@ss');
+    const problems = problemsOf(() => fromKeys({ 'schema.registry.url': 'https://a:one@sr1:8081,https://b:two@sr2' }));
+    assert.match(problems[0] ?? '', /the URLs carry different credentials/);
+    assert.doesNotMatch(problems.join('\n'), /one|two/);
+  });
+
+  it('honours basic.auth.credentials.source', () => {
+    const url = 'https://u:from-url@sr:8081';
+    assert.equal(fromKeys({ 'schema.registry.url': url, 'schema.registry.basic.auth.user.info': 'u:from-info' }).schemaRegistryBasicAuthUserInfo, 'u:from-url');
+    const source = (value: string, extra: Record<string, string> = {}) =>
+      fromKeys({ 'schema.registry.url': url, 'schema.registry.basic.auth.user.info': 'u:from-info', 'schema.registry.basic.auth.credentials.source': value, ...extra })
+        .schemaRegistryBasicAuthUserInfo;
+    assert.equal(source('USER_INFO'), 'u:from-info');
+    assert.equal(source('url'), 'u:from-url');
+    assert.equal(
+      source('SASL_INHERIT', {
+        'client.security.protocol': 'SASL_SSL',
+        'client.sasl.mechanism': 'PLAIN',
+        'client.sasl.jaas.config': PLAIN_JAAS,
+      }),
+      'alice:s3cret',
+    );
+    assertProblem(() => source('SASL_INHERIT'), /SASL_INHERIT needs a SASL login/);
+    assertProblem(() => source('BEARER'), /expected one of URL, USER_INFO, SASL_INHERIT$/);
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * Keys of Confluent's REST Proxy (KafkaRestConfig and rest-utils' RestConfig) that mean nothing
+ * here, so that an existing `kafka-rest.properties` starts the proxy. Each says precisely why it
+ * does nothing. A key whose silent absence of effect would be dangerous — an authentication
+ * method, a plug-in that may install one, an endpoint block list — is refused instead.
+ *
+ * `port` and `host.name`, which map onto listeners and advertised URLs, are in mapped-keys.ts.
+ */
+
+export type Verdict =
+  /** The value describes what the proxy does anyway (`authentication.method=NONE`): no message. */
+  | { readonly kind: 'accept' }
+  /** Accepted with a warning; `reason` completes "<key> (<source>): …". */
+  | { readonly kind: 'ignore'; readonly reason: string }
+  /** A start-up problem. */
+  | { readonly kind: 'refuse'; readonly reason: string };
+
+export interface ServerContext {
+  /** Whether `listeners` names an https URL (refused on its own, for now). */
+  readonly httpsListener: boolean;
+}
+
+interface ConfluentKey {
+  /** Exact key, or a prefix when it ends with `.`. */
+  readonly key: string;
+  readonly verdict: (value: string, context: ServerContext) => Verdict;
+  /** What happens, for docs/CONFIGURATION.md. */
+  readonly doc: string;
+}
+
+const ACCEPT: Verdict = { kind: 'accept' };
+const ignore = (reason: string): Verdict => ({ kind: 'ignore', reason: `ignored: ${reason}` });
+const refuse = (reason: string): Verdict => ({ kind: 'refuse', reason: `not supported: ${reason}` });
+
+const isFalse = (value: string) => value.trim().toLowerCase() === 'false';
+const isEmpty = (value: string) => value.trim() === '';
+
+function ignored(keys: readonly string[], reason: string): ConfluentKey[] {
+  return keys.map((key) => ({ key, verdict: () => ignore(reason), doc: `ignored: ${reason}` }));
+}
+
+/** Ignored (with a warning) unless the value is what the proxy does anyway. */
+function ignoredUnless(key: string, harmless: (value: string) => boolean, reason: string, harmlessDoc: string): ConfluentKey {
+  return { key, verdict: (value) => (harmless(value) ? ACCEPT : ignore(reason)), doc: `${harmlessDoc}; otherwise ignored: ${reason}` };
+}
+
+/** Refused unless the value is what the proxy does anyway. */
+function refusedUnless(keys: readonly string[], harmless: (value: string) => boolean, reason: string, harmlessDoc: string): ConfluentKey[] {
+  return keys.map((key) => ({ key, verdict: (value) => (harmless(value) ? ACCEPT : refuse(reason)), doc: `${harmlessDoc}; otherwise refused: ${reason}` }));
+}
+
+const NO_RATE_LIMIT = 'there is no request rate limiting here; put a rate-limiting reverse proxy in front if you need it';
+const SSL_LISTENERS = 'ssl.* configures the TLS of https listeners, and every listener is http (TLS to Kafka is client.security.protocol and client.ssl.*)';
+const NO_V3 = 'API v3 is not served here, only v2';
+const PLUGINS =
+  "Java extension classes cannot be loaded here; they usually install authentication (Confluent's security plugin, RBAC), and ignoring them would leave the proxy open";
+
+/** Most specific first: the first entry whose key or prefix matches decides. */
+const CONFLUENT_KEYS: readonly ConfluentKey[] = [
+  ...ignored(
+    ['zookeeper.connect', 'zookeeper.set.acl', 'client.zk.session.timeout.ms'],
+    "the proxy reaches Kafka through bootstrap.servers only (Confluent's proxy used ZooKeeper only for its old v1 API)",
+  ),
+  ...ignored(
+    ['consumer.threads'],
+    'consumer requests run on the event loop, not on a thread pool; each consumer instance serves one request at a time and queues up to consumer.instance.max.pending.requests',
+  ),
+  ...ignored(['producer.threads'], 'produce requests run on the event loop, not on a thread pool (Confluent no longer reads it either)'),
+  ...ignored(['consumer.iterator.timeout.ms'], "Confluent's proxy no longer reads it either"),
+  ...ignored(['simpleconsumer.pool.size.max', 'simpleconsumer.pool.timeout.ms'], "leftovers of Confluent's v1 API, unused there too; the simple consumer here needs no pool"),
+  ...ignored(['client.timeout.ms', 'client.init.timeout.ms'], "legacy keys Confluent's proxy no longer reads; the Kafka client's timeout is client.request.timeout.ms"),
+  ...ignored(
+    ['thread.pool.min', 'thread.pool.max', 'request.queue.capacity', 'request.queue.capacity.init', 'request.queue.capacity.growby'],
+    "they size Jetty's thread pool; HTTP requests run on Node's event loop here",
+  ),
+  ...ignored(['idle.timeout.ms'], "Jetty's idle timeout; idle HTTP connections follow Node's HTTP server defaults"),
+  ...ignored(['compression.enable'], 'responses are sent uncompressed'),
+  ...ignored(['http2.enabled'], 'the listeners speak HTTP/1.1'),
+  ...ignored(['server.connection.limit', 'connector.connection.limit'], 'connections are not capped; request.body.max.bytes and the per-instance request queues bound the work instead'),
+  ...ignored(['response.http.headers.config'], 'no extra response headers are added'),
+  ...ignored(['nosniff.prevention.enable'], 'no X-Content-Type-Options header is added'),
+  ...refusedUnless(['proxy.protocol.enabled'], isFalse, 'the PROXY protocol; every connection carrying its header would fail', 'false: accepted'),
+  ...refusedUnless(
+    ['csrf.prevention.enable'],
+    isFalse,
+    'CSRF tokens; ignoring this would leave the API without the protection you enabled',
+    'false: accepted',
+  ),
+  ...ignored(['csrf.prevention.'], 'CSRF prevention is not available (csrf.prevention.enable=true is refused)'),
+  ignoredUnless('dos.filter.enabled', isFalse, NO_RATE_LIMIT, 'false: accepted'),
+  ...ignored(['dos.filter.'], NO_RATE_LIMIT),
+  ignoredUnless('rate.limit.enable', isFalse, NO_RATE_LIMIT, 'false: accepted'),
+  ...ignored(['rate.limit.'], NO_RATE_LIMIT),
+  ...ignored(
+    ['access.control.allow.origin', 'access.control.allow.methods', 'access.control.allow.headers', 'access.control.skip.options', 'reject.options.request'],
+    'no CORS headers are sent, so browsers refuse cross-origin calls (same-origin pages and other clients are unaffected)',
+  ),
+  ...ignored(['listener.protocol.map'], 'listeners are named by their scheme (http) here'),
+  ...ignored(['response.mediatype.preferred', 'response.mediatype.default'], "media types are negotiated as with Confluent's defaults"),
+  ignoredUnless('debug', isFalse, 'error responses never carry stack traces; the logs keep the details', 'false: accepted'),
+  ...ignored(['request.logger.name', 'use.custom.request.logging'], 'there is no separate request log; the proxy logs through its own logger at log.level'),
+  ...ignored(['metrics.', 'metric.reporters'], 'there is no JMX; Prometheus metrics are served at /metrics on management.listeners'),
+  ...ignored(['shutdown.graceful.ms'], "the graceful shutdown's budget here is shutdown.timeout.ms"),
+  ...ignored(['websocket.path.prefix', 'websocket.servlet.initializor.classes'], 'there are no websocket endpoints (records are pushed as server-sent events)'),
+  ...refusedUnless(['kafka.rest.resource.extension.class', 'resource.extension.classes', 'rest.servlet.initializor.classes'], isEmpty, PLUGINS, 'empty: accepted'),
+  ...refusedUnless(
+    ['authentication.method'],
+    (value) => isEmpty(value) || value.trim().toUpperCase() === 'NONE',
+    'HTTP authentication (BASIC, BEARER) is not available yet; ignoring it would leave the proxy open to anyone who can reach it',
+    'NONE: accepted',
+  ),
+  ...ignored(['authentication.realm', 'authentication.roles', 'authentication.skip.paths'], 'only used with authentication.method BASIC or BEARER, which is not available yet'),
+  {
+    key: 'ssl.',
+    // With an https listener the listener itself is refused; these keys add nothing to say.
+    verdict: (_value, context) => (context.httpsListener ? ACCEPT : ignore(SSL_LISTENERS)),
+    doc: `ignored: ${SSL_LISTENERS}`,
+  },
+  ...refusedUnless(['api.v2.enable'], (value) => !isFalse(value), 'API v2 is the API this proxy serves; it cannot be switched off', 'true: accepted'),
+  ignoredUnless('api.v3.enable', isFalse, NO_V3, 'false: accepted'),
+  ...ignored(['api.v3.', 'streaming.connection.'], NO_V3),
+  ...refusedUnless(
+    ['api.endpoints.allowlist', 'api.endpoints.blocklist'],
+    isEmpty,
+    'endpoint allow and block lists are not available yet; ignoring this would serve endpoints you meant to disable',
+    'empty: accepted',
+  ),
+  ...ignored(['confluent.license'], 'a Confluent Platform license; this proxy needs none'),
+  ...ignored(['confluent.license.'], 'a Confluent Platform license; this proxy needs none'),
+  ...ignored(['confluent.metadata.'], "Confluent's Metadata Service (RBAC) is not used; what each client may do is up to the brokers' ACLs"),
+  ...ignored(['confluent.rest.auth.'], "principal propagation belongs to Confluent's security plugin, which cannot be loaded here"),
+  ...ignored(['confluent.telemetry.', 'confluent.support.'], 'nothing is reported to Confluent'),
+  ...ignored(['confluent.resource.name.authority'], 'it names resources in API v3, which is not served here'),
+  ...ignored(['confluent.monitoring.interceptor.'], 'Control Center monitoring interceptors cannot run here'),
+  ...ignored(['confluent.'], 'a Confluent Platform feature this proxy does not have'),
+  ...ignored(
+    ['schema.registry.ssl.'],
+    "the registry client verifies https with Node's trusted CAs (add a private CA with the NODE_EXTRA_CA_CERTS environment variable) and sends no client certificate",
+  ),
+  ...ignored(
+    ['schema.registry.bearer.auth.'],
+    'no bearer token is sent to the registry; a registry that requires one refuses the requests (basic auth works: schema.registry.basic.auth.user.info)',
+  ),
+  ...ignored(['schema.registry.proxy.host', 'schema.registry.proxy.port'], 'registry requests go directly, not through an HTTP proxy'),
+  ...ignored(
+    ['schema.registry.auto.register.schemas', 'schema.registry.use.latest.version'],
+    "Confluent's proxy forces it to false too; a produce request registers the schema it carries",
+  ),
+  ...ignored(['schema.registry.'], "a setting of Confluent's Java registry client that has no counterpart here"),
+];
+
+const matches = (entry: ConfluentKey, key: string): boolean => (entry.key.endsWith('.') ? key.startsWith(entry.key) : key === entry.key);
+
+/** The verdict on a key of Confluent's proxy, or null when Confluent's proxy has no such key. */
+export function confluentKeyVerdict(key: string, value: string, context: ServerContext): Verdict | null {
+  const entry = CONFLUENT_KEYS.find((e) => matches(e, key));
+  return entry ? entry.verdict(value, context) : null;
+}
+
+/** Exact keys, for "did you mean …?". */
+export const CONFLUENT_KEY_NAMES: readonly string[] = CONFLUENT_KEYS.filter((e) => !e.key.endsWith('.')).map((e) => e.key);
+
+/** Keys (prefixes shown as `prefix*`) grouped by what happens to them, for the docs. */
+export function describeConfluentKeys(): Array<{ keys: string[]; effect: string }> {
+  const rows = new Map<string, string[]>();
+  for (const entry of CONFLUENT_KEYS) {
+    const shown = entry.key.endsWith('.') ? `${entry.key}*` : entry.key;
+    rows.set(entry.doc, [...(rows.get(entry.doc) ?? []), shown]);
+  }
+  return [...rows].map(([effect, keys]) => ({ keys, effect }));
+}
