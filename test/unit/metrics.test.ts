@@ -171,11 +171,11 @@ describe('ProxyMetrics.httpMiddleware with Koa and @koa/router', () => {
       assert.equal(response.status, 200);
       await response.arrayBuffer();
     }
-    (await fetch(`${base}/topics/my-topic`, { method: 'POST', body: '{}' })).body?.cancel();
-    for (const path of ['/nope/1', '/nope/2', '/consumers/g1']) (await fetch(`${base}${path}`)).body?.cancel();
-    (await fetch(`${base}/boom`)).body?.cancel();
-    (await fetch(`${base}/crash`)).body?.cancel();
-    (await fetch(`${base}/consumers/g1/instances/a/records`, { method: 'PROPFIND' })).body?.cancel();
+    void (await fetch(`${base}/topics/my-topic`, { method: 'POST', body: '{}' })).body?.cancel();
+    for (const path of ['/nope/1', '/nope/2', '/consumers/g1']) void (await fetch(`${base}${path}`)).body?.cancel();
+    void (await fetch(`${base}/boom`)).body?.cancel();
+    void (await fetch(`${base}/crash`)).body?.cancel();
+    void (await fetch(`${base}/consumers/g1/instances/a/records`, { method: 'PROPFIND' })).body?.cancel();
 
     const text = await metrics.render();
     const records = 'method="GET",route="/consumers/:group/instances/:instance/records",status="200"';

@@ -7,7 +7,7 @@ import {
   type CompatibilityLevel,
 } from '../../src/registry/compatibility.ts';
 import { parseSchema, type ParsedSchema } from '../../src/registry/schema-types.ts';
-import { RegistryError, type SchemaType } from '../../src/registry/schema-registry.ts';
+import type { RegistryError, SchemaType } from '../../src/registry/schema-registry.ts';
 
 const noRefs = () => {
   throw new Error('no references here');

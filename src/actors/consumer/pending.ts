@@ -2,7 +2,7 @@
  * What a consumer actor holds for the requests it serves: a queued request with its reply
  * channel, the outcome of running one, and a delivery waiting for its acknowledgement.
  */
-import { RestError } from '../../errors.ts';
+import type { RestError } from '../../errors.ts';
 import type { TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { Answer, ConsumerCommand } from './protocol.ts';
 import type { SessionEvent } from './session-machine.ts';
