@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { problemsOf } from '../helpers/config-problems.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-confluent-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,16 +19,6 @@ const writeProperties = (text: string): string => {
 const load = (text: string): { config: Config; file: string } => {
   const file = writeProperties(text);
   return { config: loadConfig({ file, env: {} }), file };
-};
-
-const problemsOf = (run: () => unknown): readonly string[] => {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
 };
 
 describe('Confluent kafka-rest.properties fixtures', () => {

@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { didYouMean, editDistance } from '../../src/config/did-you-mean.ts';
+import { problemsOf } from '../helpers/config-problems.ts';
 
-const problemsOfEnv = (env: Record<string, string>): readonly string[] => {
-  try {
-    loadConfig({ env });
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return error.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
-};
+const problemsOfEnv = (env: Record<string, string>): readonly string[] => problemsOf(() => loadConfig({ env }));
 
 describe('editDistance', () => {
   it('counts inserts, deletes, replacements and swapped neighbours', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { problemsOf } from '../helpers/config-problems.ts';
 
 /** Loads from `KAFKA_REST_*` variables alone, given as Confluent keys. */
 const fromKeys = (keys: Record<string, string>): Config => {
@@ -11,15 +12,7 @@ const fromKeys = (keys: Record<string, string>): Config => {
   return loadConfig({ env });
 };
 
-const problemsOf = (keys: Record<string, string>): readonly string[] => {
-  try {
-    fromKeys(keys);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
-};
+const problemsOfKeys = (keys: Record<string, string>): readonly string[] => problemsOf(() => fromKeys(keys));
 
 const onlyWarning = (keys: Record<string, string>): string => {
   const { warnings } = fromKeys(keys);
@@ -70,7 +63,7 @@ describe('Java TLS and SASL keys', () => {
   });
 
   it('refuse a JKS store when TLS is on: other certificates would be trusted', () => {
-    const problems = problemsOf({ ...SASL_SSL, 'client.ssl.truststore.location': '/etc/kafka/truststore.jks', 'client.ssl.truststore.password': 'hunter2' });
+    const problems = problemsOfKeys({ ...SASL_SSL, 'client.ssl.truststore.location': '/etc/kafka/truststore.jks', 'client.ssl.truststore.password': 'hunter2' });
     assert.equal(problems.length, 1, problems.join('\n'));
     assert.match(
       problems[0] ?? '',
@@ -88,13 +81,13 @@ describe('Java TLS and SASL keys', () => {
   });
 
   it('refuse login classes when SASL is on, and ignore them otherwise', () => {
-    const problems = problemsOf({ ...SASL_SSL, 'client.sasl.login.callback.handler.class': 'software.amazon.msk.auth.iam.IAMClientCallbackHandler' });
+    const problems = problemsOfKeys({ ...SASL_SSL, 'client.sasl.login.callback.handler.class': 'software.amazon.msk.auth.iam.IAMClientCallbackHandler' });
     assert.match(problems[0] ?? '', /not supported: Java login classes cannot be loaded here/);
     assert.match(onlyWarning({ 'client.sasl.login.callback.handler.class': 'x.Handler' }), /uses no SASL \(Java ignores it too\)/);
   });
 
   it('refuse security keys under producer., consumer. and admin.: kafkajs clients share one setup', () => {
-    const problems = problemsOf({ 'producer.security.protocol': 'SSL', 'consumer.sasl.mechanism': 'PLAIN', 'admin.ssl.truststore.location': '/t.jks' });
+    const problems = problemsOfKeys({ 'producer.security.protocol': 'SSL', 'consumer.sasl.mechanism': 'PLAIN', 'admin.ssl.truststore.location': '/t.jks' });
     assert.equal(problems.length, 3, problems.join('\n'));
     assert.match(problems[0] ?? '', /^producer\.security\.protocol = "SSL" .*kafkajs clients share one connection setup: set client\.security\.protocol$/);
     assert.match(problems[1] ?? '', /set client\.sasl\.mechanism$/);
@@ -105,9 +98,9 @@ describe('Java TLS and SASL keys', () => {
 describe('partitioning keys', () => {
   it("accept Java's default partitioner with a warning and refuse any other", () => {
     assert.match(onlyWarning({ 'producer.partitioner.class': 'org.apache.kafka.clients.producer.internals.DefaultPartitioner' }), /keyed records are placed like Java's default partitioner/);
-    assert.match(problemsOf({ 'producer.partitioner.class': 'com.example.RegionPartitioner' })[0] ?? '', /a Java partitioner cannot run here/);
+    assert.match(problemsOfKeys({ 'producer.partitioner.class': 'com.example.RegionPartitioner' })[0] ?? '', /a Java partitioner cannot run here/);
     assert.deepEqual(fromKeys({ 'producer.partitioner.ignore.keys': 'false' }).warnings, []);
-    assert.match(problemsOf({ 'producer.partitioner.ignore.keys': 'true' })[0] ?? '', /keyed records are always placed by their key here/);
+    assert.match(problemsOfKeys({ 'producer.partitioner.ignore.keys': 'true' })[0] ?? '', /keyed records are always placed by their key here/);
   });
 });
 
@@ -127,6 +120,6 @@ describe('client.* keys of one client', () => {
   });
 
   it('are validated under their own name', () => {
-    assert.match(problemsOf({ 'client.acks': '2' })[0] ?? '', /^client\.acks = "2" \(env KAFKA_REST_CLIENT_ACKS\): expected one of all, -1, 0, 1$/);
+    assert.match(problemsOfKeys({ 'client.acks': '2' })[0] ?? '', /^client\.acks = "2" \(env KAFKA_REST_CLIENT_ACKS\): expected one of all, -1, 0, 1$/);
   });
 });

@@ -13,6 +13,7 @@ import {
   toProducerConfig,
   toSendOptions,
 } from '../../src/config/kafka-client-options.ts';
+import { problemsOf } from '../helpers/config-problems.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,17 +34,6 @@ const fromKeys = (keys: Record<string, string>): Config => {
     env[`KAFKA_REST_${key.toUpperCase().replaceAll('_', '__').replaceAll('-', '___').replaceAll('.', '_')}`] = value;
   }
   return loadConfig({ env });
-};
-
-/** The problems a failing load reports. */
-const problemsOf = (load: () => unknown): readonly string[] => {
-  try {
-    load();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('expected the configuration to be rejected');
 };
 
 /** Asserts exactly one problem, matching every pattern. */
