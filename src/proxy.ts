@@ -165,6 +165,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     simpleConsumer: { waitMs: config.consumerRequestTimeoutMs, maxBytes: Math.min(config.consumerRequestMaxBytes, 16 * 1024 * 1024) },
     logger,
     requestBodyMaxBytes: config.requestBodyMaxBytes,
+    v3Produce: {},
   });
   const api = await HttpListeners.open(app, config.listeners);
   const management = config.managementListeners.length

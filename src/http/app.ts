@@ -21,6 +21,8 @@ import type { ReadinessProbe } from '../observability/readiness.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
 import type { SchemaCodecs } from '../codecs/schema-codecs.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerV3Routes } from './v3/routes.ts';
+import type { V3ProduceServices } from './v3/produce.ts';
 
 export interface RequestBody {
   read(ctx: Context): Promise<unknown>;
@@ -41,6 +43,8 @@ export interface AppServices {
   simpleConsumer: { waitMs: number; maxBytes: number };
   logger: Logger;
   requestBodyMaxBytes: number;
+  /** What v3 produce needs beyond the producer pool and codecs. */
+  v3Produce: V3ProduceServices;
 }
 
 export function createApp(services: AppServices): Koa {
@@ -65,6 +69,13 @@ export function createApp(services: AppServices): Koa {
     subscriptionLimits: services.subscriptionLimits,
     advertisedListeners: services.advertisedListeners,
     answerWithinMs: 60_000,
+  });
+  registerV3Routes(router, {
+    metadata: services.metadata,
+    body,
+    advertisedListeners: services.advertisedListeners,
+    logger: services.logger,
+    produce: services.v3Produce,
   });
 
   app.use(requestLog(services.logger));

@@ -113,8 +113,13 @@ export class ClusterMetadata {
     return this.connection.close();
   }
 
-  private async ready(): Promise<Admin> {
+  /** The shared admin client, connected: v3's admin modules (src/kafka/v3/*) work through it. */
+  async connectedAdmin(): Promise<Admin> {
     await this.connection.ready();
     return this.admin;
+  }
+
+  private ready(): Promise<Admin> {
+    return this.connectedAdmin();
   }
 }

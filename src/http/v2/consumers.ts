@@ -27,6 +27,7 @@ import {
   type SubscriptionLimits,
 } from './consumer-requests.ts';
 import { recordsBody } from './records-body.ts';
+import { publicOrigin } from '../origin.ts';
 
 export interface ConsumerRoutesOptions {
   consumers: ConsumerPort;
@@ -188,10 +189,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
 
 /** `base_uri`: the advertised listener with the request's scheme, else the request's own origin. */
 function baseUri(ctx: Context, advertised: URL[], group: string, name: string): string {
-  const scheme = `${ctx.protocol}:`;
-  const listener = advertised.find((url) => url.protocol === scheme) ?? advertised[0];
-  const origin = listener ? `${listener.protocol}//${listener.host}` : `${ctx.protocol}://${ctx.host}`;
-  return `${origin}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(name)}`;
+  return `${publicOrigin(ctx, advertised)}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(name)}`;
 }
 
 function queryInt(ctx: Context, name: string, fallback: number): number {

@@ -1,0 +1,4 @@
+import type Router from '@koa/router';
+import type { V3 } from './routes.ts';
+
+export function registerPartitionRoutes(_router: Router, _v3: V3): void {}
