@@ -165,9 +165,26 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     simpleConsumer: { waitMs: config.consumerRequestTimeoutMs, maxBytes: Math.min(config.consumerRequestMaxBytes, 16 * 1024 * 1024) },
     logger,
     requestBodyMaxBytes: config.requestBodyMaxBytes,
-    v3Produce: {},
+    v3: { enable: config.apiV3Enable, resourceNameAuthority: config.resourceNameAuthority },
+    v3Produce: {
+      sender: pool,
+      partitions,
+      registry,
+      schemas,
+      stream: {
+        // Without a limit of its own, an object is bounded like any request body.
+        maxRecordBytes: config.v3ProduceRequestSizeLimitMaxBytes || config.requestBodyMaxBytes,
+        maxInFlightRecords: config.streamingConnectionMaxInFlightRecords,
+        maxInFlightBytes: config.producerBufferMemory,
+        maxDurationMs: config.streamingConnectionMaxDurationMs,
+        gracePeriodMs: config.streamingConnectionMaxDurationGracePeriodMs,
+      },
+      batchMaximumEntries: config.v3ProduceBatchMaximumEntries,
+    },
   });
-  const api = await HttpListeners.open(app, config.listeners);
+  // A v3 produce stream is one request that lasts up to its maximum duration and grace period.
+  const streamLimitMs = config.streamingConnectionMaxDurationMs + config.streamingConnectionMaxDurationGracePeriodMs + 10_000;
+  const api = await HttpListeners.open(app, config.listeners, 'listeners', Math.max(300_000, streamLimitMs));
   const management = config.managementListeners.length
     ? await HttpListeners.open(
         createManagementApp({

@@ -70,6 +70,15 @@ export interface Config {
   /** Bytes of records the producer pool may hold, queued or in flight; beyond it produces wait, then 429. */
   readonly producerBufferMemory: number;
   readonly requestBodyMaxBytes: number;
+  /** Largest object of a v3 produce stream (bytes); 0 = request.body.max.bytes bounds it. */
+  readonly v3ProduceRequestSizeLimitMaxBytes: number;
+  readonly v3ProduceBatchMaximumEntries: number;
+  readonly streamingConnectionMaxDurationMs: number;
+  readonly streamingConnectionMaxDurationGracePeriodMs: number;
+  /** Records a v3 produce stream may hold unanswered before it stops reading its request. */
+  readonly streamingConnectionMaxInFlightRecords: number;
+  readonly apiV3Enable: boolean;
+  readonly resourceNameAuthority: string;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
   readonly embeddedBrokerDir: string;
@@ -282,6 +291,13 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     producerDeliveryTimeoutMs: value(SETTINGS.producerDeliveryTimeoutMs),
     producerBufferMemory: value(SETTINGS.producerBufferMemory),
     requestBodyMaxBytes: value(SETTINGS.requestBodyMaxBytes),
+    v3ProduceRequestSizeLimitMaxBytes: value(SETTINGS.v3ProduceRequestSizeLimitMaxBytes),
+    v3ProduceBatchMaximumEntries: value(SETTINGS.v3ProduceBatchMaximumEntries),
+    streamingConnectionMaxDurationMs: value(SETTINGS.streamingConnectionMaxDurationMs),
+    streamingConnectionMaxDurationGracePeriodMs: value(SETTINGS.streamingConnectionMaxDurationGracePeriodMs),
+    streamingConnectionMaxInFlightRecords: value(SETTINGS.streamingConnectionMaxInFlightRecords),
+    apiV3Enable: value(SETTINGS.apiV3Enable),
+    resourceNameAuthority: value(SETTINGS.resourceNameAuthority),
     shutdownTimeoutMs: value(SETTINGS.shutdownTimeoutMs),
     logLevel,
     embeddedBrokerDir: value(SETTINGS.embeddedBrokerDir),

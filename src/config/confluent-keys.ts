@@ -51,7 +51,7 @@ function refusedUnless(keys: readonly string[], harmless: (value: string) => boo
 
 const NO_RATE_LIMIT = 'there is no request rate limiting here; put a rate-limiting reverse proxy in front if you need it';
 const SSL_LISTENERS = 'ssl.* configures the TLS of https listeners, and every listener is http (TLS to Kafka is client.security.protocol and client.ssl.*)';
-const NO_V3 = 'API v3 is not served here, only v2';
+const NO_V3 = 'not a setting of API v3 here (its settings are listed in docs/CONFIGURATION.md)';
 const PLUGINS =
   "Java extension classes cannot be loaded here; they usually install authentication (Confluent's security plugin, RBAC), and ignoring them would leave the proxy open";
 
@@ -117,8 +117,9 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
     doc: `ignored: ${SSL_LISTENERS}`,
   },
   ...refusedUnless(['api.v2.enable'], (value) => !isFalse(value), 'API v2 is the API this proxy serves; it cannot be switched off', 'true: accepted'),
-  ignoredUnless('api.v3.enable', isFalse, NO_V3, 'false: accepted'),
-  ...ignored(['api.v3.', 'streaming.connection.'], NO_V3),
+  ...ignored(['api.v3.produce.rate.limit.'], NO_RATE_LIMIT),
+  ...ignored(['api.v3.produce.response.thread.pool.size'], 'produce receipts are written on the event loop, not on a thread pool'),
+  ...ignored(['api.v3.'], NO_V3),
   ...refusedUnless(
     ['api.endpoints.allowlist', 'api.endpoints.blocklist'],
     isEmpty,
@@ -130,7 +131,6 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
   ...ignored(['confluent.metadata.'], "Confluent's Metadata Service (RBAC) is not used; what each client may do is up to the brokers' ACLs"),
   ...ignored(['confluent.rest.auth.'], "principal propagation belongs to Confluent's security plugin, which cannot be loaded here"),
   ...ignored(['confluent.telemetry.', 'confluent.support.'], 'nothing is reported to Confluent'),
-  ...ignored(['confluent.resource.name.authority'], 'it names resources in API v3, which is not served here'),
   ...ignored(['confluent.monitoring.interceptor.'], 'Control Center monitoring interceptors cannot run here'),
   ...ignored(['confluent.'], 'a Confluent Platform feature this proxy does not have'),
   ...ignored(

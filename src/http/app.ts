@@ -43,6 +43,8 @@ export interface AppServices {
   simpleConsumer: { waitMs: number; maxBytes: number };
   logger: Logger;
   requestBodyMaxBytes: number;
+  /** API v3 on or off (`api.v3.enable`), and the authority of its resource names. */
+  v3: { enable: boolean; resourceNameAuthority: string };
   /** What v3 produce needs beyond the producer pool and codecs. */
   v3Produce: V3ProduceServices;
 }
@@ -70,7 +72,8 @@ export function createApp(services: AppServices): Koa {
     advertisedListeners: services.advertisedListeners,
     answerWithinMs: 60_000,
   });
-  registerV3Routes(router, {
+  if (services.v3.enable) registerV3Routes(router, {
+    resourceNameAuthority: services.v3.resourceNameAuthority,
     metadata: services.metadata,
     body,
     advertisedListeners: services.advertisedListeners,

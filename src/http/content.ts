@@ -13,7 +13,8 @@ export function produces(offers: readonly Offer[]) {
     if (!type) throw Errors.notAcceptable();
     ctx.state.responseType = type;
     await next();
-    if (ctx.body !== undefined && ctx.body !== null) ctx.type = type;
+    // Set as is: Koa's ctx.type would add `; charset=utf-8` to JSON, which Confluent (Jersey) does not send.
+    if (ctx.body !== undefined && ctx.body !== null) ctx.set('Content-Type', type);
   };
 }
 

@@ -19,7 +19,7 @@ export async function errorHandler(ctx: Context, next: Next): Promise<void> {
     ctx.status = error.status;
     ctx.body = error.toJSON();
     // The route's negotiated type when there is one (Confluent answers in it), else by Accept.
-    ctx.type = (ctx.state.responseType as string | undefined) ?? negotiate(ctx.get('accept'), V2_RESPONSE) ?? MediaType.JSON;
+    ctx.set('Content-Type', (ctx.state.responseType as string | undefined) ?? negotiate(ctx.get('accept'), V2_RESPONSE) ?? MediaType.JSON);
   }
 }
 

@@ -13,11 +13,18 @@ export class HttpListeners {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly servers: Server[] = [];
 
-  private constructor(private readonly app: Koa) {}
+  private constructor(
+    private readonly app: Koa,
+    private readonly requestTimeoutMs: number | undefined,
+  ) {}
 
-  /** `setting` names the configuration key of `listeners`, for the error when one cannot be bound. */
-  static async open(app: Koa, listeners: URL[], setting = 'listeners'): Promise<HttpListeners> {
-    const opened = new HttpListeners(app);
+  /**
+   * `setting` names the configuration key of `listeners`, for the error when one cannot be bound;
+   * `requestTimeoutMs` replaces Node's 300 s limit on receiving a whole request (v3 produce streams
+   * stay open for streaming.connection.max.duration.ms).
+   */
+  static async open(app: Koa, listeners: URL[], setting = 'listeners', requestTimeoutMs?: number): Promise<HttpListeners> {
+    const opened = new HttpListeners(app, requestTimeoutMs);
     try {
       for (const listener of listeners) await opened.listen(listener, setting);
     } catch (error) {
@@ -46,7 +53,7 @@ export class HttpListeners {
 
   private async listen(listener: URL, setting: string): Promise<void> {
     const handler = this.app.callback();
-    const server = createServer((req, res) => {
+    const server = createServer(this.requestTimeoutMs === undefined ? {} : { requestTimeout: this.requestTimeoutMs }, (req, res) => {
       if (this.closing) res.setHeader('Connection', 'close');
       const done = new Promise<void>((resolve) => res.once('close', resolve));
       this.inFlight.add(done);

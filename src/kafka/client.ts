@@ -26,6 +26,9 @@ export type {
 } from 'kafkajs';
 export type Kafka = InstanceType<typeof Kafka>;
 export { CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners };
+export { AssignerProtocol } from 'kafkajs';
+export const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
+export const KafkaJSEncoder = createRequire(import.meta.url)('kafkajs/src/protocol/encoder.js') as { prototype: { writeVarIntBytes(value: unknown): unknown; writeVarInt(value: number): unknown } };
 
 /** Builds a kafkajs client whose log lines go to the proxy's pino logger. */
 export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
@@ -259,4 +262,72 @@ function sendRequestOf(broker: KafkaJSBroker): (request: ProtocolRequest) => Pro
   const symbol = Object.getOwnPropertySymbols(proto).find((s) => s.description === 'private:Broker:sendRequest');
   if (!symbol || typeof proto[symbol] !== 'function') throw new Error('this kafkajs version hides its broker send; pin kafkajs 2.2.4');
   return proto[symbol] as (request: ProtocolRequest) => Promise<unknown>;
+}
+
+/**
+ * Requests kafkajs has no API for (IncrementalAlterConfigs), sent through a kafkajs cluster of
+ * their own on kafkajs's connections, so authentication, the request queue and timeouts are
+ * kafkajs's. The body is encoded, and the response decoded, by the caller.
+ */
+export interface RawRequestCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /**
+   * Sends the body to the broker `nodeId`, or with null to any broker (a connected one first, as
+   * Java's admin picks its least loaded node), and answers the response body. Throws
+   * UNSUPPORTED_VERSION when that broker does not take the request's version.
+   */
+  send(request: RawRequest, nodeId: number | null, body: Buffer): Promise<Buffer>;
+}
+
+export interface RawRequest {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  /** For responses whose client throttles itself (KIP-219): the throttle time the body carries. */
+  throttleTimeMs?: (body: Buffer) => number;
+}
+
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { writeBuffer(value: Buffer): unknown };
+const UNSUPPORTED_VERSION = 35;
+
+interface RawBroker {
+  versions: Record<number, { minVersion: number; maxVersion: number }> | null;
+}
+type RawCluster = KafkaJSCluster & {
+  refreshMetadataIfNecessary(): Promise<void>;
+  brokerPool: { findConnectedBroker(): Promise<KafkaJSBroker & RawBroker> };
+};
+
+export function createRawRequestCluster(kafka: Kafka): RawRequestCluster {
+  const factory = (kafka as unknown as Record<symbol, (options: object) => RawCluster>)[clusterFactorySymbol(kafka)]!;
+  const cluster = factory.call(kafka, { allowAutoTopicCreation: false });
+  const brokerFor = async (nodeId: number | null): Promise<KafkaJSBroker & RawBroker> => {
+    await cluster.refreshMetadataIfNecessary();
+    if (nodeId === null) return cluster.brokerPool.findConnectedBroker();
+    // kafkajs's findBroker refreshes its metadata when it does not know the id yet; ask once more.
+    return ((await cluster.findBroker({ nodeId }).catch(() => cluster.findBroker({ nodeId }))) as KafkaJSBroker & RawBroker);
+  };
+  return {
+    connect: () => cluster.connect(),
+    disconnect: () => cluster.disconnect(),
+    send: async (request, nodeId, body) => {
+      const broker = await brokerFor(nodeId);
+      const range = broker.versions?.[request.apiKey];
+      if (!range || request.apiVersion < range.minVersion || request.apiVersion > range.maxVersion) {
+        const error = protocolError(UNSUPPORTED_VERSION);
+        error.message = `The broker does not support ${request.apiName} v${request.apiVersion}`;
+        throw error;
+      }
+      const { apiKey, apiVersion, apiName, throttleTimeMs } = request;
+      const protocolRequest = {
+        request: { apiKey, apiVersion, apiName, encode: async () => new Encoder().writeBuffer(body) },
+        response: {
+          decode: async (payload: Buffer) => ({ payload, clientSideThrottleTime: throttleTimeMs?.(payload) ?? null }),
+          parse: async (decoded: { payload: Buffer }) => decoded.payload,
+        },
+      };
+      return (await sendRequestOf(broker).call(broker, protocolRequest as unknown as ProtocolRequest)) as Buffer;
+    },
+  };
 }

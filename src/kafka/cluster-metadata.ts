@@ -1,10 +1,17 @@
 /**
  * Read-only questions about the cluster (brokers, topics, partitions, offsets), answered through
  * one shared kafkajs admin client. Used by the v2 metadata endpoints and by the producer pool for
- * partition counts.
+ * partition counts. Config changes, which kafkajs's admin cannot make incrementally, go through
+ * a kafkajs cluster of their own, connected on first use.
  */
-import type { Admin, Kafka } from './client.ts';
-import { ConfigResourceTypes } from './client.ts';
+import type { Admin, Kafka, RawRequestCluster } from './client.ts';
+import { ConfigResourceTypes, createRawRequestCluster } from './client.ts';
+import {
+  incrementalAlterConfigs,
+  INCREMENTAL_ALTER_CONFIGS,
+  type AlterConfigsResource,
+  type AlterConfigsResourceResponse,
+} from './incremental-alter-configs.ts';
 import { describeKafkaError } from './kafka-error.ts';
 import { LazyConnection } from './lazy-connection.ts';
 import { ErrorCode } from '../errors.ts';
@@ -37,10 +44,14 @@ const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '_
 export class ClusterMetadata {
   private readonly admin: Admin;
   private readonly connection: LazyConnection;
+  private readonly raw: RawRequestCluster;
+  private readonly rawConnection: LazyConnection;
 
   constructor(kafka: Kafka) {
     this.admin = kafka.admin();
     this.connection = new LazyConnection(() => this.admin.connect(), () => this.admin.disconnect());
+    this.raw = createRawRequestCluster(kafka);
+    this.rawConnection = new LazyConnection(() => this.raw.connect(), () => this.raw.disconnect());
   }
 
   async brokerIds(): Promise<number[]> {
@@ -109,8 +120,17 @@ export class ClusterMetadata {
     };
   }
 
-  close(): Promise<void> {
-    return this.connection.close();
+  /**
+   * Kafka's IncrementalAlterConfigs: each resource's outcome (errorCode 0, or Kafka's error code
+   * and its own message), in the order given. Nothing is thrown for a resource Kafka refused.
+   */
+  async incrementalAlterConfigs(resources: readonly AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResourceResponse[]> {
+    await this.rawConnection.ready();
+    return incrementalAlterConfigs((nodeId, body) => this.raw.send(INCREMENTAL_ALTER_CONFIGS, nodeId, body), resources, validateOnly);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.connection.close(), this.rawConnection.close()]);
   }
 
   /** The shared admin client, connected: v3's admin modules (src/kafka/v3/*) work through it. */

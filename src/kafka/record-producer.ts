@@ -16,19 +16,30 @@
  * delivery timeout has passed: a batch the broker wrote just before it died is then acknowledged,
  * not failed (and written a second time by a client's retry).
  */
-import type { Kafka, Producer, ProducerBatch, ProducerConfig } from './client.ts';
+import type { Kafka, Message, Producer, ProducerBatch, ProducerConfig } from './client.ts';
 import { Partitioners } from './client.ts';
 import { ErrorCode } from '../errors.ts';
 import { describeKafkaError, rootCause, type KafkaFailure } from './kafka-error.ts';
+import { kafkaHeaders, headersSize } from './record-headers.ts';
+
+/** A record header: a name (which may repeat within a record) and bytes, or null. */
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
 
 export interface OutgoingRecord {
   topic: string;
   partition: number;
   key: Buffer | null;
   value: Buffer | null;
+  headers?: readonly RecordHeader[];
+  /** CreateTime (epoch ms); unset = when kafkajs builds the batch. */
+  timestamp?: number;
 }
 
-export type RecordOutcome = { offset: number | null } | { failure: KafkaFailure };
+/** `logAppendTime`: the broker's timestamp, for a topic with message.timestamp.type=LogAppendTime. */
+export type RecordOutcome = { offset: number | null; logAppendTime?: number } | { failure: KafkaFailure };
 
 /** The per-sendBatch settings (acks, broker ack timeout, compression codec). */
 export type SendOptions = Pick<ProducerBatch, 'acks' | 'timeout' | 'compression'>;
@@ -203,7 +214,7 @@ export class RecordProducer {
 
   private async sendBatch(records: OutgoingRecord[]): Promise<RecordOutcome[]> {
     // Group by topic, keep per-partition order, and remember each record's place in its partition.
-    const byTopic = new Map<string, Array<{ key: Buffer | null; value: Buffer | null; partition: number }>>();
+    const byTopic = new Map<string, Message[]>();
     const positionInPartition: number[] = [];
     const partitionSizes = new Map<string, number>();
     for (const record of records) {
@@ -213,19 +224,30 @@ export class RecordProducer {
       positionInPartition.push(position);
       let messages = byTopic.get(record.topic);
       if (!messages) byTopic.set(record.topic, (messages = []));
-      messages.push({ key: record.key, value: record.value, partition: record.partition });
+      const message: Message = { key: record.key, value: record.value, partition: record.partition };
+      if (record.headers !== undefined && record.headers.length > 0) message.headers = kafkaHeaders(record.headers);
+      // A string: kafkajs treats a timestamp of 0 (a number) as unset.
+      if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
+      messages.push(message);
     }
     const metadata = await this.producer.sendBatch({
       ...this.sendOptions,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
     const baseOffsets = new Map<string, number>();
+    const appendTimes = new Map<string, number>();
     for (const m of metadata) {
-      if (m.baseOffset !== undefined) baseOffsets.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
+      const slot = `${m.topicName}\u0000${m.partition}`;
+      if (m.baseOffset !== undefined) baseOffsets.set(slot, Number(m.baseOffset));
+      // -1 unless the topic stamps records with the broker's clock (LogAppendTime).
+      if (m.logAppendTime !== undefined && Number(m.logAppendTime) >= 0) appendTimes.set(slot, Number(m.logAppendTime));
     }
     return records.map((record, i) => {
-      const base = baseOffsets.get(`${record.topic}\u0000${record.partition}`);
-      return { offset: base === undefined ? null : base + positionInPartition[i]! };
+      const slot = `${record.topic}\u0000${record.partition}`;
+      const base = baseOffsets.get(slot);
+      const offset = base === undefined ? null : base + positionInPartition[i]!;
+      const logAppendTime = appendTimes.get(slot);
+      return logAppendTime === undefined ? { offset } : { offset, logAppendTime };
     });
   }
 }
@@ -234,9 +256,10 @@ export class RecordProducer {
 const RECORD_BATCH_OVERHEAD = 61;
 const RECORD_OVERHEAD_MAX = 21;
 
-/** A record's size in a batch at most: its key and value plus the record framing. */
+/** A record's size in a batch at most: its key, value and headers plus the record framing. */
 export function recordSize(record: OutgoingRecord): number {
-  return RECORD_OVERHEAD_MAX + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  const headers = record.headers === undefined ? 0 : headersSize(record.headers);
+  return RECORD_OVERHEAD_MAX + (record.key?.length ?? 0) + (record.value?.length ?? 0) + headers;
 }
 
 function recordSizeUpperBound(record: OutgoingRecord): number {

@@ -134,7 +134,7 @@ describe('record stream (text/event-stream)', () => {
     const g = group();
     const unknown = await SseClient.open(`${proxy.url}/consumers/${g}/instances/nobody/records`);
     assert.equal(unknown.status, 404);
-    assert.equal(unknown.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(unknown.headers['content-type'], 'application/json');
     assert.deepEqual(await unknown.json(), { error_code: 40403, message: 'Consumer instance not found.' });
 
     const base = await createConsumer(proxy.url, g, { name: 'idle', 'auto.offset.reset': 'earliest' });

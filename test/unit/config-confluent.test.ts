@@ -165,7 +165,7 @@ describe('Confluent server keys', () => {
         'dos.filter.enabled=true',
         'rate.limit.permits.per.sec=50',
         'metrics.jmx.prefix=kafka.rest',
-        'api.v3.enable=true',
+        'api.v3.produce.response.thread.pool.size=8',
         'confluent.license=eyJhbGciOi.secret-looking',
         'confluent.metadata.bootstrap.server.urls=http://mds:8090',
         'schema.registry.ssl.truststore.location=/etc/sr.jks',
@@ -181,7 +181,7 @@ describe('Confluent server keys', () => {
     assert.match(byKey.get('dos.filter.enabled') ?? '', /there is no request rate limiting here/);
     assert.match(byKey.get('rate.limit.permits.per.sec') ?? '', /there is no request rate limiting here/);
     assert.match(byKey.get('metrics.jmx.prefix') ?? '', /Prometheus metrics are served at \/metrics/);
-    assert.match(byKey.get('api.v3.enable') ?? '', /API v3 is not served here, only v2/);
+    assert.match(byKey.get('api.v3.produce.response.thread.pool.size') ?? '', /not on a thread pool/);
     assert.match(byKey.get('confluent.license') ?? '', /a Confluent Platform license; this proxy needs none/);
     assert.match(byKey.get('confluent.metadata.bootstrap.server.urls') ?? '', /Metadata Service \(RBAC\) is not used/);
     assert.match(byKey.get('schema.registry.ssl.truststore.location') ?? '', /NODE_EXTRA_CA_CERTS/);

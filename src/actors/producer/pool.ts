@@ -9,9 +9,9 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, RestError } from '../../errors.ts';
-import { describeKafkaError, produceErrorCode } from '../../kafka/kafka-error.ts';
+import { describeKafkaError, produceErrorCode, type KafkaFailure } from '../../kafka/kafka-error.ts';
 import { partitionForKey } from '../../kafka/partitioner.ts';
-import { recordSize, type OutgoingRecord, type RecordOutcome } from '../../kafka/record-producer.ts';
+import { recordSize, type OutgoingRecord, type RecordHeader, type RecordOutcome } from '../../kafka/record-producer.ts';
 import { TopicNotPresentError } from '../../kafka/topic-partitions.ts';
 import { BufferMemory } from './buffer-memory.ts';
 import { ProducerSlot, type QueuedProduce, type SlotOptions, type SlotProducer } from './slot.ts';
@@ -22,6 +22,10 @@ export interface ProduceRecord {
   key: Buffer | null;
   value: Buffer | null;
   partition?: number;
+  /** In order; a name may repeat (API v3). */
+  headers?: readonly RecordHeader[];
+  /** The record's CreateTime (epoch ms); unset = when the batch is built (API v2). */
+  timestamp?: number;
 }
 
 /** The HTTP client of a produce request, as far as the pool cares: whether it went away. */
@@ -38,6 +42,13 @@ export interface PartitionOffset {
   error_code: number | null;
   error: string | null;
 }
+
+/**
+ * One record's outcome with what the Kafka client said (API v3 answers Kafka's own codes: 413,
+ * 40401 for a topic that never showed up, ...): where it was written, or why not. `timestamp` is
+ * the broker's LogAppendTime when the topic uses it, else the record's own (null when it had none).
+ */
+export type RecordResult = { partition: number; offset: number | null; timestamp: number | null } | { failure: KafkaFailure };
 
 export interface PartitionCounts {
   count(topic: string): Promise<number>;
@@ -70,6 +81,8 @@ export class ProducerPool {
   private next = 0;
   private readonly keylessPartition = new Map<string, number>();
   private readonly readyWaiters = new Set<() => void>();
+  /** The slot each client's records went to last: a client's records keep their order on one slot. */
+  private readonly slotOf = new WeakMap<ProduceClient, ProducerSlot>();
   readonly buffer: BufferMemory;
   /** Faults already logged in their current episode (said once, again only after they cleared). */
   private readonly warned = new Set<'bufferFull' | 'expired'>();
@@ -104,29 +117,32 @@ export class ProducerPool {
 
   /** Produces records to a topic (or a default partition) and reports each record's outcome. */
   async produce(topic: string, records: ProduceRecord[], defaultPartition?: number, client?: ProduceClient): Promise<PartitionOffset[]> {
+    return (await this.produceRecords(topic, records, defaultPartition, client)).map(partitionOffset);
+  }
+
+  /** As produce(), with each failure as the Kafka client described it (see RecordResult). */
+  async produceRecords(topic: string, records: ProduceRecord[], defaultPartition?: number, client?: ProduceClient): Promise<RecordResult[]> {
     const deadline = Date.now() + this.options.maxBlockMs;
     let count: number;
     try {
       count = await this.options.partitions.count(topic);
     } catch (error) {
-      return this.counted(topic, records, records.map(() => failed(error)));
+      const failure = metadataFailure(error);
+      return this.counted(topic, records, records.map(() => ({ failure })));
     }
-    const results: Array<PartitionOffset | null> = records.map(() => null);
+    const results: Array<RecordResult | null> = records.map(() => null);
     const outgoing: OutgoingRecord[] = [];
     const places: number[] = [];
     const sticky = this.stickyPartition(topic, count);
     records.forEach((record, i) => {
       const partition = record.partition ?? defaultPartition ?? (record.key ? partitionForKey(record.key, count) : sticky);
       if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-        results[i] = {
-          partition: null,
-          offset: null,
-          error_code: ErrorCode.PartitionNotFound,
-          error: `Partition ${partition} not found: topic ${topic} has ${count} partitions.`,
-        };
+        const message = `Partition ${partition} not found: topic ${topic} has ${count} partitions.`;
+        results[i] = { failure: { errorCode: ErrorCode.PartitionNotFound, status: 404, message, retriable: false, connectionLost: false } };
         return;
       }
-      outgoing.push({ topic, partition, key: record.key, value: record.value });
+      const { key, value, headers, timestamp } = record;
+      outgoing.push(headers === undefined && timestamp === undefined ? { topic, partition, key, value } : { topic, partition, key, value, headers, timestamp });
       places.push(i);
     });
     if (outgoing.length > 0) {
@@ -135,23 +151,25 @@ export class ProducerPool {
         const record = outgoing[j]!;
         results[places[j]!] =
           'failure' in outcome
-            ? { partition: null, offset: null, error_code: produceErrorCode(outcome.failure), error: outcome.failure.message }
-            : { partition: record.partition, offset: outcome.offset, error_code: null, error: null };
+            ? { failure: outcome.failure }
+            : { partition: record.partition, offset: outcome.offset, timestamp: outcome.logAppendTime ?? record.timestamp ?? null };
       });
     }
-    return this.counted(topic, records, results as PartitionOffset[]);
+    return this.counted(topic, records, results as RecordResult[]);
   }
 
   /** Reports a request's acknowledged records and bytes, and its failures per error code, to the metrics. */
-  private counted(topic: string, records: ProduceRecord[], results: PartitionOffset[]): PartitionOffset[] {
+  private counted(topic: string, records: ProduceRecord[], results: RecordResult[]): RecordResult[] {
     const metrics = this.options.metrics;
     if (!metrics) return results;
     let ok = 0;
     let bytes = 0;
     const failures = new Map<number, number>();
-    results.forEach(({ error_code }, i) => {
-      if (error_code !== null) failures.set(error_code, (failures.get(error_code) ?? 0) + 1);
-      else {
+    results.forEach((result, i) => {
+      if ('failure' in result) {
+        const code = v2ErrorCode(result.failure);
+        failures.set(code, (failures.get(code) ?? 0) + 1);
+      } else {
         ok += 1;
         bytes += (records[i]!.key?.length ?? 0) + (records[i]!.value?.length ?? 0);
       }
@@ -166,7 +184,7 @@ export class ProducerPool {
     let bytes = 0;
     for (const record of outgoing) bytes += recordSize(record);
     if (!(await this.buffer.reserve(bytes, deadline))) throw this.bufferFull(outgoing.length);
-    const slot = await this.readySlot(deadline);
+    const slot = await this.readySlot(deadline, client);
     if (!slot || client?.gone) {
       this.buffer.release(bytes);
       const why = slot ? CLIENT_GONE : `No producer connection to Kafka became ready within ${this.options.maxBlockMs} ms.`;
@@ -241,13 +259,20 @@ export class ProducerPool {
     );
   }
 
-  /** A ready slot, round robin; waits for one until the deadline. */
-  private async readySlot(deadline: number): Promise<ProducerSlot | null> {
+  /**
+   * A ready slot: the client's own while it is ready (a slot sends what it is given in order, so a
+   * stream of produces from one client is written in order), else the next one round robin.
+   * Waits for one until the deadline.
+   */
+  private async readySlot(deadline: number, client?: ProduceClient): Promise<ProducerSlot | null> {
     for (;;) {
+      const own = client && this.slotOf.get(client);
+      if (own?.state === 'ready') return own;
       for (let i = 0; i < this.slots.length; i++) {
         const slot = this.slots[(this.next + i) % this.slots.length]!;
         if (slot.state === 'ready') {
           this.next = (this.next + i + 1) % this.slots.length;
+          if (client) this.slotOf.set(client, slot);
           return slot;
         }
       }
@@ -278,10 +303,20 @@ function retriableFailures(count: number, message: string): RecordOutcome[] {
   return Array.from({ length: count }, () => ({ failure }));
 }
 
-function failed(error: unknown): PartitionOffset {
+/** Why a topic's partitions could not be counted: it never showed up (40401), or Kafka's error. */
+function metadataFailure(error: unknown): KafkaFailure {
   if (error instanceof TopicNotPresentError) {
-    return { partition: null, offset: null, error_code: ErrorCode.KafkaRetriableError, error: error.message };
+    return { errorCode: ErrorCode.TopicNotFound, status: 404, message: error.message, retriable: true, connectionLost: false };
   }
-  const failure = describeKafkaError(error);
-  return { partition: null, offset: null, error_code: produceErrorCode(failure), error: failure.message };
+  return describeKafkaError(error);
+}
+
+/** API v2's per-record code: a missing partition keeps 40402, Kafka's failures are 50002/50003 (or 401/403). */
+function v2ErrorCode(failure: KafkaFailure): number {
+  return failure.errorCode === ErrorCode.PartitionNotFound ? ErrorCode.PartitionNotFound : produceErrorCode(failure);
+}
+
+function partitionOffset(result: RecordResult): PartitionOffset {
+  if ('failure' in result) return { partition: null, offset: null, error_code: v2ErrorCode(result.failure), error: result.failure.message };
+  return { partition: result.partition, offset: result.offset, error_code: null, error: null };
 }

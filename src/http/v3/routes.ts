@@ -23,6 +23,8 @@ import { registerProduceRoutes, type V3ProduceServices } from './produce.ts';
 import { registerTopicRoutes } from './topics.ts';
 
 export interface V3Services {
+  /** `confluent.resource.name.authority`: `crn://<authority>/…`. */
+  resourceNameAuthority: string;
   metadata: ClusterMetadata;
   body: RequestBody;
   advertisedListeners: readonly URL[];
@@ -51,7 +53,7 @@ export function registerV3Routes(router: Router, services: V3Services): void {
       const local = await localClusterId();
       const asked = ctx.params.cluster_id;
       if (asked !== undefined && asked !== local) throw clusterNotFound(asked);
-      return new V3Links(publicOrigin(ctx, services.advertisedListeners), local);
+      return new V3Links(publicOrigin(ctx, services.advertisedListeners), local, services.resourceNameAuthority);
     },
     async body(ctx) {
       const payload = await services.body.read(ctx);
