@@ -12,6 +12,7 @@ import { startEmbeddedBroker } from './broker/embedded-broker.ts';
 import type { LocalBroker } from './broker/local-broker.ts';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { assertCanListen } from './http/listen-error.ts';
+import { loadTlsMaterial } from './http/tls/tls-options.ts';
 import { JournalLockedError } from './journal/journal-errors.ts';
 import { LockHeldError, ProcessLock } from './process-lock.ts';
 import { installProcessGuard } from './process-guard.ts';
@@ -78,9 +79,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * What a second copy must find out before it starts anything: a journal another process holds, or
- * a listen address that is taken. (The broker's directory is locked by LocalBroker itself, before
- * it touches any file there.)
+ * What a second copy must find out before it starts anything: a journal another process holds, a
+ * listen address that is taken, or a TLS keystore or truststore that cannot be read. (The broker's
+ * directory is locked by LocalBroker itself, before it touches any file there.)
  */
 async function preflight(config: Config): Promise<void> {
   try {
@@ -91,6 +92,8 @@ async function preflight(config: Config): Promise<void> {
   await assertCanListen(config.listeners, 'listeners');
   await assertCanListen(config.managementListeners, 'management.listeners');
   if (!config.schemaRegistryUrl) await assertCanListen(config.schemaRegistryListeners, 'schema.registry.listeners');
+  // A keystore that cannot be read fails now, not after the embedded broker has started.
+  if (config.tls) loadTlsMaterial(config.tls);
 }
 
 /** A mistake in how the proxy was started is one line saying what to do; anything else keeps its stack. */

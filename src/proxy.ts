@@ -19,7 +19,12 @@ import { HttpRegistry } from './registry/http-registry.ts';
 import { createRegistryApp } from './registry/routes.ts';
 import type { SchemaRegistry } from './registry/schema-registry.ts';
 import { HttpListeners } from './http/listeners.ts';
+import { ServerTls } from './http/tls/server-tls.ts';
 import { createManagementApp } from './http/management/app.ts';
+import { createAuthentication } from './http/auth/setup.ts';
+import { allowedHosts } from './http/management/host-check.ts';
+import { ProduceRateLimiter, RequestRateLimiter } from './http/rate-limit/limiter.ts';
+import { produceAdmission } from './http/rate-limit/middleware.ts';
 import { Inspector } from './inspector/inspector.ts';
 import { createReadinessProbe } from './observability/readiness.ts';
 import { ProxyMetrics } from './observability/metrics.ts';
@@ -58,6 +63,10 @@ export interface RunningProxy {
 
 export async function startProxy(config: Config, logger: Logger): Promise<RunningProxy> {
   if (!config.bootstrapServers) throw new Error('bootstrap.servers is required to start the proxy');
+  // A keystore or truststore that cannot be read stops the start before anything opens.
+  const tls = config.tls ? new ServerTls(config.tls, logger) : null;
+  // First: a password file or token key that cannot be loaded stops the start before anything opens.
+  const authentication = createAuthentication(config.authentication, logger);
   await registerCompressionCodecs();
   const metrics = new ProxyMetrics({ collectProcessMetrics: true });
   // Throws JournalLockedError when another process holds this journal.
@@ -135,6 +144,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       metrics,
     },
     config.id,
+    config.limits.consumerInstancesMax,
   );
   const { recovered, expired } = consumers.recover();
   // Always said, zeros included: an operator checking a restart should not have to infer it.
@@ -149,6 +159,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     timeoutMs: READINESS_TIMEOUT_MS,
   });
   const app = createApp({
+    authentication: authentication.api,
     readiness,
     metrics,
     schemas,
@@ -180,11 +191,17 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         gracePeriodMs: config.streamingConnectionMaxDurationGracePeriodMs,
       },
       batchMaximumEntries: config.v3ProduceBatchMaximumEntries,
+      ...(config.limits.produceRate && { admit: produceAdmission(new ProduceRateLimiter(config.limits.produceRate)) }),
+    },
+    cors: config.limits.cors,
+    limits: {
+      requestRate: config.limits.requestRate && { ...config.limits.requestRate, limiter: new RequestRateLimiter(config.limits.requestRate.permitsPerSec, config.limits.requestRate.timeoutMs) },
+      connections: config.limits.serverConnectionLimit,
     },
   });
   // A v3 produce stream is one request that lasts up to its maximum duration and grace period.
   const streamLimitMs = config.streamingConnectionMaxDurationMs + config.streamingConnectionMaxDurationGracePeriodMs + 10_000;
-  const api = await HttpListeners.open(app, config.listeners, 'listeners', Math.max(300_000, streamLimitMs));
+  const api = await HttpListeners.open(app, config.listeners, { setting: 'listeners', requestTimeoutMs: Math.max(300_000, streamLimitMs), tls });
   const management = config.managementListeners.length
     ? await HttpListeners.open(
         createManagementApp({
@@ -195,17 +212,22 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
           openApi: openApiDocument,
           readiness,
           logger,
+          allowedHosts: allowedHosts(config.managementListeners, config.limits.managementAllowedHosts),
+          authentication: authentication.management,
         }),
         config.managementListeners,
-        'management.listeners',
+        { setting: 'management.listeners', tls },
       )
     : null;
   const registryApi =
     embeddedRegistry && config.schemaRegistryListeners.length
       ? await HttpListeners.open(
-          createRegistryApp(embeddedRegistry, { onError: (error) => logger.error({ err: error }, 'schema registry error') }),
+          createRegistryApp(embeddedRegistry, {
+            onError: (error) => logger.error({ err: error }, 'schema registry error'),
+            authentication: authentication.registry,
+          }),
           config.schemaRegistryListeners,
-          'schema.registry.listeners',
+          { setting: 'schema.registry.listeners', tls },
         )
       : null;
   const urls = api.urls;
@@ -222,6 +244,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
       await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
       journal.close();
+      authentication.close();
       logger.info('kafka-rest proxy stopped');
     })());
 

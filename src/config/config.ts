@@ -31,6 +31,9 @@ import { invalid, looksSecret, refused, unknown, warning, type RawValue } from '
 import { parseProperties, PropertiesSyntaxError } from './properties.ts';
 import { registryCredentials } from './registry-credentials.ts';
 import { SETTING_KEYS, SETTINGS, type DefaultedSetting, type LogLevel, type Setting } from './settings.ts';
+import { readTlsSettings, type TlsSettings } from './tls-settings.ts';
+import { readLimitSettings, type LimitSettings } from './limit-settings.ts';
+import { readAuthSettings, type AuthSettings } from './auth-settings.ts';
 
 export { envNameToKey } from './environment.ts';
 export { describeConfigKeys } from './key-catalog.ts';
@@ -93,12 +96,18 @@ export interface Config {
   readonly inspectorEnable: boolean;
   /** Where the embedded schema registry listens (when schema.registry.url is not set); empty = off. */
   readonly schemaRegistryListeners: URL[];
+  /** TLS of the https listeners (all three kinds share it); `null` when every listener is http. */
+  readonly tls: TlsSettings | null;
   /** `user:password` for an external registry (from user.info, the URL, or the SASL login). */
   readonly schemaRegistryBasicAuthUserInfo: string | null;
   readonly client: KafkaClientOptions;
   readonly producer: ProducerOptions;
   readonly consumer: ConsumerOptions;
   readonly admin: AdminOptions;
+  /** Rate limits, connection and consumer-instance limits, CORS, management Host check (limit-settings.ts). */
+  readonly limits: LimitSettings;
+  /** HTTP authentication of the REST API, the embedded registry and the management listener (auth-settings.ts). */
+  readonly authentication: AuthSettings;
   /** One sentence per key that was ignored or mapped, naming the key, its source and why. */
   readonly warnings: readonly string[];
 }
@@ -154,8 +163,7 @@ interface Sorted {
 }
 
 function sortKeys(raw: Map<string, RawValue>, problems: string[], warnings: string[]): Sorted {
-  const listeners = raw.get(SETTINGS.listeners.key)?.value ?? '';
-  const httpsListener = /(^|,)\s*https:/i.test(listeners);
+  const httpsListener = [SETTINGS.listeners, SETTINGS.managementListeners, SETTINGS.schemaRegistryListeners].some((s) => /(^|,)\s*https:/i.test(raw.get(s.key)?.value ?? ''));
   const securityProtocol = (raw.get('client.security.protocol')?.value ?? 'PLAINTEXT').trim().toUpperCase();
   const redirected = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
   const own = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
@@ -307,11 +315,14 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     managementListeners: value(SETTINGS.managementListeners),
     inspectorEnable: value(SETTINGS.inspectorEnable),
     schemaRegistryListeners: value(SETTINGS.schemaRegistryListeners),
+    tls: readTlsSettings(raw, problems, warnings),
     schemaRegistryBasicAuthUserInfo: registryCredentials(raw, registry?.userInfo ?? null, read(SETTINGS.schemaRegistryBasicAuthUserInfo), client, problems),
     client,
     producer,
     consumer,
     admin,
+    limits: readLimitSettings(value),
+    authentication: readAuthSettings(raw, read, value, problems, warnings),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

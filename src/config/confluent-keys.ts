@@ -16,7 +16,7 @@ export type Verdict =
   | { readonly kind: 'refuse'; readonly reason: string };
 
 export interface ServerContext {
-  /** Whether `listeners` names an https URL (refused on its own, for now). */
+  /** Whether `listeners`, `management.listeners` or `schema.registry.listeners` names an https URL. */
   readonly httpsListener: boolean;
 }
 
@@ -49,8 +49,9 @@ function refusedUnless(keys: readonly string[], harmless: (value: string) => boo
   return keys.map((key) => ({ key, verdict: (value) => (harmless(value) ? ACCEPT : refuse(reason)), doc: `${harmlessDoc}; otherwise refused: ${reason}` }));
 }
 
-const NO_RATE_LIMIT = 'there is no request rate limiting here; put a rate-limiting reverse proxy in front if you need it';
+const NO_DOS_FILTER = "Jetty's DoS filter is not available; rate.limit.* limits the rate of requests here (docs/SECURITY.md)";
 const SSL_LISTENERS = 'ssl.* configures the TLS of https listeners, and every listener is http (TLS to Kafka is client.security.protocol and client.ssl.*)';
+const SSL_JAVA = "a setting of Java's TLS (a security provider, a key or trust manager algorithm) with no counterpart in Node's TLS";
 const NO_V3 = 'not a setting of API v3 here (its settings are listed in docs/CONFIGURATION.md)';
 const PLUGINS =
   "Java extension classes cannot be loaded here; they usually install authentication (Confluent's security plugin, RBAC), and ignoring them would leave the proxy open";
@@ -76,7 +77,7 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
   ...ignored(['idle.timeout.ms'], "Jetty's idle timeout; idle HTTP connections follow Node's HTTP server defaults"),
   ...ignored(['compression.enable'], 'responses are sent uncompressed'),
   ...ignored(['http2.enabled'], 'the listeners speak HTTP/1.1'),
-  ...ignored(['server.connection.limit', 'connector.connection.limit'], 'connections are not capped; request.body.max.bytes and the per-instance request queues bound the work instead'),
+  ...ignored(['connector.connection.limit'], 'connections are capped for all REST listeners together, by server.connection.limit'),
   ...ignored(['response.http.headers.config'], 'no extra response headers are added'),
   ...ignored(['nosniff.prevention.enable'], 'no X-Content-Type-Options header is added'),
   ...refusedUnless(['proxy.protocol.enabled'], isFalse, 'the PROXY protocol; every connection carrying its header would fail', 'false: accepted'),
@@ -87,13 +88,16 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
     'false: accepted',
   ),
   ...ignored(['csrf.prevention.'], 'CSRF prevention is not available (csrf.prevention.enable=true is refused)'),
-  ignoredUnless('dos.filter.enabled', isFalse, NO_RATE_LIMIT, 'false: accepted'),
-  ...ignored(['dos.filter.'], NO_RATE_LIMIT),
-  ignoredUnless('rate.limit.enable', isFalse, NO_RATE_LIMIT, 'false: accepted'),
-  ...ignored(['rate.limit.'], NO_RATE_LIMIT),
+  ignoredUnless('dos.filter.enabled', isFalse, NO_DOS_FILTER, 'false: accepted'),
+  ...ignored(['dos.filter.'], NO_DOS_FILTER),
   ...ignored(
-    ['access.control.allow.origin', 'access.control.allow.methods', 'access.control.allow.headers', 'access.control.skip.options', 'reject.options.request'],
-    'no CORS headers are sent, so browsers refuse cross-origin calls (same-origin pages and other clients are unaffected)',
+    ['rate.limit.per.cluster.permits.per.sec', 'rate.limit.per.cluster.cache.expiry.ms'],
+    'the proxy serves one cluster, so rate.limit.permits.per.sec already bounds it',
+  ),
+  ...ignored(['rate.limit.'], 'not a rate.limit setting here (they are listed in docs/CONFIGURATION.md)'),
+  ...ignored(
+    ['access.control.skip.options', 'reject.options.request'],
+    'CORS preflights from allowed origins are always answered before authentication (browsers send them without credentials); any other OPTIONS request is answered 405',
   ),
   ...ignored(['listener.protocol.map'], 'listeners are named by their scheme (http) here'),
   ...ignored(['response.mediatype.preferred', 'response.mediatype.default'], "media types are negotiated as with Confluent's defaults"),
@@ -103,21 +107,22 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
   ...ignored(['shutdown.graceful.ms'], "the graceful shutdown's budget here is shutdown.timeout.ms"),
   ...ignored(['websocket.path.prefix', 'websocket.servlet.initializor.classes'], 'there are no websocket endpoints (records are pushed as server-sent events)'),
   ...refusedUnless(['kafka.rest.resource.extension.class', 'resource.extension.classes', 'rest.servlet.initializor.classes'], isEmpty, PLUGINS, 'empty: accepted'),
-  ...refusedUnless(
-    ['authentication.method'],
-    (value) => isEmpty(value) || value.trim().toUpperCase() === 'NONE',
-    'HTTP authentication (BASIC, BEARER) is not available yet; ignoring it would leave the proxy open to anyone who can reach it',
-    'NONE: accepted',
-  ),
-  ...ignored(['authentication.realm', 'authentication.roles', 'authentication.skip.paths'], 'only used with authentication.method BASIC or BEARER, which is not available yet'),
+  // authentication.method, .realm, .roles and .skip.paths are settings (auth-settings.ts).
+  // The keystore, truststore, client authentication, protocol and cipher keys are settings (tls-settings.ts).
+  {
+    key: 'ssl.endpoint.identification.algorithm',
+    verdict: () => ACCEPT,
+    doc: "accepted: it sets how a TLS client checks the server's host name; the listeners have no use for it",
+  },
+  ignoredUnless('ssl.protocol', (value) => isEmpty(value) || /^TLS(v1\.[23])?$/i.test(value.trim()), 'the TLS versions offered are set by ssl.enabled.protocols', 'TLS, TLSv1.2, TLSv1.3: accepted'),
+  ...refusedUnless(['ssl.spire.enabled'], isFalse, 'certificates from a SPIRE agent are not available; give ssl.keystore.location instead', 'false: accepted'),
   {
     key: 'ssl.',
-    // With an https listener the listener itself is refused; these keys add nothing to say.
-    verdict: (_value, context) => (context.httpsListener ? ACCEPT : ignore(SSL_LISTENERS)),
-    doc: `ignored: ${SSL_LISTENERS}`,
+    verdict: (_value, context) => ignore(context.httpsListener ? SSL_JAVA : SSL_LISTENERS),
+    doc: `ignored: ${SSL_JAVA}`,
   },
   ...refusedUnless(['api.v2.enable'], (value) => !isFalse(value), 'API v2 is the API this proxy serves; it cannot be switched off', 'true: accepted'),
-  ...ignored(['api.v3.produce.rate.limit.'], NO_RATE_LIMIT),
+  ...ignored(['api.v3.produce.rate.limit.'], 'not a v3 produce limit here (they are listed in docs/CONFIGURATION.md)'),
   ...ignored(['api.v3.produce.response.thread.pool.size'], 'produce receipts are written on the event loop, not on a thread pool'),
   ...ignored(['api.v3.'], NO_V3),
   ...refusedUnless(

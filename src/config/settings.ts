@@ -3,6 +3,9 @@
  * source of truth: config validation reads it and docs/CONFIGURATION.md is generated from it.
  */
 import { accept, bool, COMPRESSION_TYPES, integer, oneOf, reject, text, type ValueType } from './kafka-client-options.ts';
+import { LIMIT_SETTINGS } from './limit-settings.ts';
+import { TLS_SETTINGS } from './tls-settings.ts';
+import { AUTH_SETTINGS } from './auth-settings.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -40,7 +43,6 @@ function urlList(schemes: readonly string[], required: boolean): ValueType<URL[]
         const url = parseUrl(item);
         if (!url) return reject(`"${item}" is not a URL`);
         const scheme = url.protocol.slice(0, -1);
-        if (scheme === 'https' && !schemes.includes('https')) return reject(`"${item}": https listeners are not supported yet`);
         if (!schemes.includes(scheme)) return reject(`"${item}": unsupported scheme ${scheme}`);
         if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
           return reject(`"${item}" must have no path, query or credentials`);
@@ -142,9 +144,9 @@ const optionalSetting = <T>(key: string, type: ValueType<T>, description: string
 export const SETTINGS = {
   listeners: setting(
     'listeners',
-    urlList(['http'], true),
+    urlList(['http', 'https'], true),
     'http://0.0.0.0:8082',
-    "Where the proxy accepts HTTP. When it is not set, Confluent's deprecated `port` gives http://0.0.0.0:<port>.",
+    "Where the proxy accepts HTTP: http:// and https:// URLs (https takes its TLS from the ssl.* keys). When it is not set, Confluent's deprecated `port` gives http://0.0.0.0:<port>.",
   ),
   advertisedListeners: setting(
     'advertised.listeners',
@@ -152,6 +154,7 @@ export const SETTINGS = {
     '',
     "Base URLs used in generated absolute URLs; empty = Confluent's deprecated `host.name` with each listener's port, else the request Host.",
   ),
+  ...TLS_SETTINGS,
   id: setting('id', text, '', 'Unique id of this proxy instance, used in generated consumer instance names.'),
   bootstrapServers: optionalSetting('bootstrap.servers', brokerList, 'Kafka brokers to connect to; unset = start an embedded local broker.'),
   compressionType: setting('compression.type', oneOf(COMPRESSION_TYPES), 'none', 'Compression of produced batches.'),
@@ -280,16 +283,16 @@ export const SETTINGS = {
   ),
   managementListeners: setting(
     'management.listeners',
-    urlList(['http'], false),
+    urlList(['http', 'https'], false),
     'http://127.0.0.1:8083',
     'Where the actor inspector, /metrics, /openapi.json and health checks are served; loopback only by default, empty = off.',
   ),
   inspectorEnable: setting('inspector.enable', bool, 'true', 'Serve the actor inspector on the management listener.'),
   schemaRegistryListeners: setting(
     'schema.registry.listeners',
-    urlList(['http'], false),
-    'http://0.0.0.0:8081',
-    'Where the embedded schema registry serves the Confluent Schema Registry API, when schema.registry.url is not set; empty = off.',
+    urlList(['http', 'https'], false),
+    'http://127.0.0.1:8081',
+    'Where the embedded schema registry serves the Confluent Schema Registry API, when schema.registry.url is not set; loopback only by default (set e.g. http://0.0.0.0:8081 to serve other hosts), empty = off. It asks for the same authentication as the REST API.',
   ),
   schemaRegistryBasicAuthUserInfo: optionalSetting(
     'schema.registry.basic.auth.user.info',
@@ -301,6 +304,8 @@ export const SETTINGS = {
     oneOf(CREDENTIALS_SOURCES),
     "Where the registry's basic-auth credentials come from: URL (the user:password@ of schema.registry.url), USER_INFO (schema.registry.basic.auth.user.info) or SASL_INHERIT (the client.sasl.jaas.config username and password); unset = the URL's when it has some, else user.info.",
   ),
+  ...LIMIT_SETTINGS, // rate limits, connection and instance limits, CORS, management Host check
+  ...AUTH_SETTINGS, // authentication.*, oauth.*: HTTP authentication of the three listeners
 };
 
 export const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);

@@ -3,7 +3,7 @@
  * calls on the actor layer and the cluster metadata service; they never hold a Kafka client.
  */
 import Router from '@koa/router';
-import Koa, { type Context } from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { ClusterMetadata } from '../kafka/cluster-metadata.ts';
 import { readJsonBody } from './body.ts';
@@ -23,6 +23,8 @@ import type { SchemaCodecs } from '../codecs/schema-codecs.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerV3Routes } from './v3/routes.ts';
 import type { V3ProduceServices } from './v3/produce.ts';
+import { cors, type CorsSettings } from './cors.ts';
+import { connectionLimit, rateLimit, type RequestRateLimit } from './rate-limit/middleware.ts';
 
 export interface RequestBody {
   read(ctx: Context): Promise<unknown>;
@@ -47,6 +49,12 @@ export interface AppServices {
   v3: { enable: boolean; resourceNameAuthority: string };
   /** What v3 produce needs beyond the producer pool and codecs. */
   v3Produce: V3ProduceServices;
+  /** `access.control.*`: CORS, answered before authentication. */
+  cors: CorsSettings;
+  /** `rate.limit.*` (null: off) and `server.connection.limit` (0: none). */
+  limits: { requestRate: RequestRateLimit | null; connections: number };
+  /** Authentication (sets ctx.state.principal) and the produce Content-Type rule; see auth/setup.ts. */
+  authentication?: readonly Middleware[];
 }
 
 export function createApp(services: AppServices): Koa {
@@ -84,6 +92,10 @@ export function createApp(services: AppServices): Koa {
   app.use(requestLog(services.logger));
   app.use(services.metrics.httpMiddleware()); // outside the error handler: it sees the final status
   app.use(errorHandler);
+  if (services.cors.allowOrigins.length > 0) app.use(cors(services.cors));
+  if (services.limits.connections > 0) app.use(connectionLimit(services.limits.connections));
+  for (const middleware of services.authentication ?? []) app.use(middleware);
+  if (services.limits.requestRate) app.use(rateLimit(services.limits.requestRate));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

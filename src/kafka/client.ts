@@ -288,25 +288,29 @@ export interface RawRequest {
   throttleTimeMs?: (body: Buffer) => number;
 }
 
-const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { writeBuffer(value: Buffer): unknown };
+const Encoder = KafkaJSEncoder as unknown as new () => { writeBuffer(value: Buffer): unknown };
+const { KafkaJSBrokerNotFound } = require('kafkajs/src/errors.js') as { KafkaJSBrokerNotFound: new (message: string) => Error };
 const UNSUPPORTED_VERSION = 35;
 
-interface RawBroker {
-  versions: Record<number, { minVersion: number; maxVersion: number }> | null;
-}
+type RawBroker = KafkaJSBroker & { versions: Record<number, { minVersion: number; maxVersion: number }> | null };
 type RawCluster = KafkaJSCluster & {
   refreshMetadataIfNecessary(): Promise<void>;
-  brokerPool: { findConnectedBroker(): Promise<KafkaJSBroker & RawBroker> };
+  /** A connected broker, else the first that connects; undefined when none does. */
+  brokerPool: { findConnectedBroker(): Promise<RawBroker | undefined> };
 };
 
 export function createRawRequestCluster(kafka: Kafka): RawRequestCluster {
   const factory = (kafka as unknown as Record<symbol, (options: object) => RawCluster>)[clusterFactorySymbol(kafka)]!;
   const cluster = factory.call(kafka, { allowAutoTopicCreation: false });
-  const brokerFor = async (nodeId: number | null): Promise<KafkaJSBroker & RawBroker> => {
+  const brokerFor = async (nodeId: number | null): Promise<RawBroker> => {
     await cluster.refreshMetadataIfNecessary();
-    if (nodeId === null) return cluster.brokerPool.findConnectedBroker();
+    if (nodeId === null) {
+      const any = await cluster.brokerPool.findConnectedBroker();
+      if (!any) throw new KafkaJSBrokerNotFound('No broker of the cluster could be reached');
+      return any;
+    }
     // kafkajs's findBroker refreshes its metadata when it does not know the id yet; ask once more.
-    return ((await cluster.findBroker({ nodeId }).catch(() => cluster.findBroker({ nodeId }))) as KafkaJSBroker & RawBroker);
+    return (await cluster.findBroker({ nodeId }).catch(() => cluster.findBroker({ nodeId }))) as RawBroker;
   };
   return {
     connect: () => cluster.connect(),

@@ -8,6 +8,7 @@
  * looks again.)
  */
 import { createGroupMember, type Consumer, type ConsumerConfig, type Kafka } from './client.ts';
+import { fetchedHeaders } from './partition-fetcher.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export interface GroupConsumerOptions {
@@ -97,7 +98,10 @@ export class GroupConsumer {
           const records: FetchedRecord[] = new Array(messages.length);
           for (let i = 0; i < messages.length; i++) {
             const m = messages[i]!;
-            records[i] = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
+            const record: FetchedRecord = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
+            const headers = fetchedHeaders(m.headers);
+            if (headers) record.headers = headers;
+            records[i] = record;
           }
           this.options.onRecords(records);
           resolveOffset(messages[messages.length - 1]!.offset);

@@ -7,7 +7,7 @@
  * types get 415. Errors use Confluent's envelope `{"error_code", "message"}`.
  */
 import Router from '@koa/router';
-import Koa, { type Context, type Next } from 'koa';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import { negotiate, requestMediaType } from '../http/negotiation.ts';
 import type { Offer } from '../http/media-types.ts';
 import { RegistryError, type SchemaDefinition, type SchemaReference, type SubjectVersion } from './schema-registry.ts';
@@ -40,6 +40,8 @@ export interface RegistryAppOptions {
   maxBodyBytes?: number;
   /** Told about unexpected (500) errors. */
   onError?: (error: unknown, ctx: Context) => void;
+  /** Run before the routes: the REST API's authentication (auth/setup.ts). */
+  authentication?: readonly Middleware[];
 }
 
 const MAX_VERSION = 2 ** 31 - 1;
@@ -50,6 +52,7 @@ export function createRegistryApp(registry: EmbeddedRegistry, options: RegistryA
   const router = new Router();
   registerRegistryRoutes(router, registry, options);
   app.use(registryErrorHandler(options));
+  for (const middleware of options.authentication ?? []) app.use(middleware);
   app.use(negotiation);
   app.use(router.routes());
   app.use(

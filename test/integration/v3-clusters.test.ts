@@ -3,9 +3,10 @@
  * BrokersResourceIntegrationTest, BrokerConfigsResourceIntegrationTest,
  * ListAllBrokersConfigsActionIntegrationTest and ClusterConfigsResourceIntegrationTest): exact
  * bodies checked against what a native admin client says of the cluster, update and reset round
- * trips, Confluent's 404s, and a broker's rack read from a broker of its own started with
- * `broker.rack`. Cluster-wide defaults are set with Kafka's own kafka-configs tool (the Java one,
- * from the jars the suite's broker runs on), since the proxy cannot write them yet.
+ * trips (cluster-wide ones too), Kafka's reasons for what it refuses, sensitive configs kept,
+ * Confluent's 404s, and a broker's rack read from a broker of its own started with `broker.rack`.
+ * A cluster-wide default is also set with Kafka's own kafka-configs tool (the Java one, from the
+ * jars the suite's broker runs on), to check the proxy reads what Kafka's tools write.
  * Topic configs are in v3-configs.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -50,8 +51,8 @@ function assertError(reply: Reply, status: number, errorCode: number, message?: 
   if (message !== undefined) assert.equal(reply.body.message, message, seen);
 }
 
-function assertNoContent(reply: Reply): void {
-  assert.equal(reply.status, 204, `${reply.status} ${JSON.stringify(reply.body)}`);
+function assertNoContent(reply: Reply, why = ''): void {
+  assert.equal(reply.status, 204, `${why} ${reply.status} ${JSON.stringify(reply.body)}`.trim());
 }
 
 /** A broker's own dynamic configs as Kafka itself reports them: `name=value`, sorted. */
@@ -61,6 +62,13 @@ async function brokerDynamicConfigs(admin: Admin, brokerId: number): Promise<str
     .filter((entry) => entry.configSource === ConfigSource.DYNAMIC_BROKER_CONFIG)
     .map((entry) => `${entry.configName}=${entry.configValue}`)
     .sort();
+}
+
+/** What a broker itself says of one of its configs: the value in effect and where it comes from. */
+async function brokerView(admin: Admin, brokerId: number, name: string): Promise<{ value: string | null; source: number }> {
+  const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokerId), configNames: [name] }] });
+  const entry = resources[0]!.configEntries.find((e) => e.configName === name)!;
+  return { value: entry.configValue, source: entry.configSource };
 }
 
 /** Kafka's kafka-configs on the cluster-wide broker defaults (`--entity-default`). */
@@ -311,10 +319,30 @@ describe('v3 broker configs', () => {
     assert.deepEqual((await call(configUrl('max.connections'))).body, defaultMaxConnections());
   });
 
-  test('what Kafka cannot change is 400/40002 and changes nothing', async () => {
+  test("what Kafka cannot change is 400/40002 with Kafka's reason, and changes nothing", async () => {
     assertError(await put(configUrl('log.dirs'), { value: '/elsewhere' }), 400, 40002, 'Cannot update these configs dynamically: Set(log.dirs)');
-    assertError(await put(configUrl('max.connections'), { value: 'many' }), 400, 40002);
-    assertError(await post(`${base}/brokers/${brokerId}/configs:alter`, { data: [{ name: 'max.connections', value: '5' }, { name: 'log.dirs', value: '/x' }] }), 400, 40002);
+    assertError(await put(configUrl('max.connections'), { value: 'many' }), 400, 40002, 'Invalid value many for configuration max.connections: Not a number of type INT');
+    assertError(
+      await post(`${base}/brokers/${brokerId}/configs:alter`, { data: [{ name: 'max.connections', value: '5' }, { name: 'log.dirs', value: '/x' }] }),
+      400,
+      40002,
+      'Cannot update these configs dynamically: Set(log.dirs)',
+    );
+    assert.deepEqual(await brokerDynamicConfigs(admin, brokerId), []);
+  });
+
+  test('a change keeps the sensitive configs Kafka never reveals', async () => {
+    const secret = 'listener.name.plaintext.ssl.key.password';
+    // Set by another client; the proxy reads it back only as a sensitive config without a value.
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokerId), configEntries: [{ name: secret, value: 'hush' }] }] });
+    // Kafka's own client answers before the broker applied it: wait until the proxy reads it.
+    await eventually(async () => {
+      const hidden = (await call(configUrl(secret))).body;
+      assert.deepEqual([hidden.source, hidden.is_sensitive, hidden.value], ['DYNAMIC_BROKER_CONFIG', true, null], JSON.stringify(hidden));
+    });
+    assertNoContent(await put(configUrl('max.connections'), { value: '100000' }));
+    assert.deepEqual(await brokerDynamicConfigs(admin, brokerId), [`${secret}=null`, 'max.connections=100000']);
+    assertNoContent(await post(`${base}/brokers/${brokerId}/configs:alter`, { data: [{ name: 'max.connections', operation: 'DELETE' }, { name: secret, operation: 'DELETE' }] }));
     assert.deepEqual(await brokerDynamicConfigs(admin, brokerId), []);
   });
 
@@ -348,30 +376,55 @@ describe('v3 broker configs', () => {
   test('bodies that do not bind are refused', async () => {
     assertError(await put(configUrl('max.connections')), 422, 42206, 'Payload error. Request body is empty. Data is required.');
     assertError(await put(configUrl('max.connections'), { data: { attributes: { value: '5' } } }), 400, 400);
-    assertError(await put(configUrl('max.connections'), { value: null }), 400, 40002, 'Null value not supported for : SET:max.connections');
+    assertError(await put(configUrl('max.connections'), { value: null }), 400, 40002, 'Null value not supported for : max.connections');
     assertError(await post(`${base}/brokers/${brokerId}/configs:alter`), 422, 42206);
     assert.deepEqual(await brokerDynamicConfigs(admin, brokerId), []);
   });
 });
 
 describe('v3 cluster-wide broker configs', () => {
+  const CHANGED = ['log.cleaner.backoff.ms', 'log.cleaner.threads'];
   let proxy: TestProxy;
+  let admin: Admin;
   let cid: string;
+  let brokerId: number;
   let base: string;
 
   before(async () => {
     proxy = await startTestProxy();
-    const cluster = await nativeCluster();
+    admin = nativeKafka().admin();
+    await admin.connect();
+    const cluster = await admin.describeCluster();
     cid = cluster.clusterId;
+    brokerId = cluster.brokers[0]!.nodeId;
     base = `${proxy.url}/v3/clusters/${cid}`;
   });
   after(async () => {
-    // Whatever a failed test left set cluster-wide (the tool refuses to delete what is not set).
-    await kafkaConfigsTool('--delete-config', 'log.cleaner.backoff.ms').catch(() => undefined);
+    // Whatever a failed test left set cluster-wide, removed with Kafka's own tool (which refuses to delete what is not set).
+    for (const name of CHANGED) {
+      if ((await call(configUrl(name))).status === 200) await kafkaConfigsTool('--delete-config', name);
+    }
+    await admin.disconnect();
     await proxy.close();
   });
 
   const configUrl = (name: string) => `${base}/broker-configs/${name}`;
+  const clusterConfig = (name: string, value: string, defaultValue: string) => ({
+    kind: 'KafkaClusterConfig',
+    metadata: { self: configUrl(name), resource_name: `crn:///kafka=${cid}/broker-config=${name}` },
+    cluster_id: cid,
+    config_type: 'BROKER',
+    name,
+    value,
+    is_default: false,
+    is_read_only: false,
+    is_sensitive: false,
+    source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+    synonyms: [
+      { name, value, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' },
+      { name, value: defaultValue, source: 'DEFAULT_CONFIG' },
+    ],
+  });
 
   test('a cluster-wide default shows in the list and by name, and is gone once deleted', async () => {
     await kafkaConfigsTool('--add-config', 'log.cleaner.backoff.ms=20000');
@@ -407,17 +460,51 @@ describe('v3 cluster-wide broker configs', () => {
     assert.ok(!(await call(`${base}/broker-configs`)).body.data.some((c: { name: string }) => c.name === 'log.cleaner.backoff.ms'));
   });
 
-  test('changes are 501 until the proxy can write the cluster-wide resource, and change nothing', async () => {
-    const message = /^Not Implemented: cluster-wide broker configs cannot be altered through this proxy yet/;
-    const refused = (reply: Reply) => {
-      assert.equal(reply.status, 501, JSON.stringify(reply.body));
-      assert.equal(reply.body.error_code, 501);
-      assert.match(reply.body.message, message);
-    };
-    refused(await put(configUrl('log.cleaner.backoff.ms'), { value: '20000' }));
-    refused(await del(configUrl('log.cleaner.backoff.ms')));
-    refused(await post(`${base}/broker-configs:alter`, { data: [{ name: 'log.cleaner.backoff.ms', value: '20000' }], validate_only: true }));
+  test('update then reset: the cluster-wide value reaches the broker, then is the default again', async () => {
+    assertNoContent(await put(configUrl('log.cleaner.threads'), { value: '2' }));
+    assert.deepEqual((await call(configUrl('log.cleaner.threads'))).body, clusterConfig('log.cleaner.threads', '2', '1'));
+    assert.deepEqual(await brokerView(admin, brokerId, 'log.cleaner.threads'), { value: '2', source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    const ofBroker = (await call(`${base}/brokers/${brokerId}/configs/log.cleaner.threads`)).body;
+    assert.equal(ofBroker.source, 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'the broker inherits it');
+
+    assertNoContent(await del(configUrl('log.cleaner.threads')));
+    assertError(await call(configUrl('log.cleaner.threads')), 404, 404, 'HTTP 404 Not Found');
+    assert.deepEqual(await brokerView(admin, brokerId, 'log.cleaner.threads'), { value: '1', source: ConfigSource.DEFAULT_CONFIG });
+    const reset = (await call(`${base}/brokers/${brokerId}/configs/log.cleaner.threads`)).body;
+    assert.equal(reset.is_default, true, JSON.stringify(reset));
+    assertNoContent(await del(configUrl('log.cleaner.threads')), 'resetting what is not set changes nothing');
+    assertError(await call(configUrl('log.cleaner.threads')), 404, 404, 'HTTP 404 Not Found');
+  });
+
+  test('broker-configs:alter sets and deletes at once; validate_only changes nothing', async () => {
+    const alter = `${base}/broker-configs:alter`;
+    assertNoContent(await post(alter, { data: [{ name: 'log.cleaner.threads', value: '2' }, { name: 'log.cleaner.backoff.ms', value: '20000', operation: 'SET' }] }));
+    assert.deepEqual((await call(configUrl('log.cleaner.threads'))).body, clusterConfig('log.cleaner.threads', '2', '1'));
+    assert.deepEqual((await call(configUrl('log.cleaner.backoff.ms'))).body, clusterConfig('log.cleaner.backoff.ms', '20000', '15000'));
+
+    assertNoContent(await post(alter, { validate_only: true, data: [{ name: 'log.cleaner.threads', operation: 'DELETE' }, { name: 'log.cleaner.backoff.ms', value: '30000' }] }));
+    assert.equal((await call(configUrl('log.cleaner.threads'))).body.value, '2');
+    assert.equal((await call(configUrl('log.cleaner.backoff.ms'))).body.value, '20000');
+
+    assertNoContent(await post(alter, { data: [{ name: 'log.cleaner.threads', operation: 'delete' }, { name: 'log.cleaner.backoff.ms', operation: 'DELETE' }] }));
+    assertError(await call(configUrl('log.cleaner.threads')), 404, 404, 'HTTP 404 Not Found');
     assertError(await call(configUrl('log.cleaner.backoff.ms')), 404, 404, 'HTTP 404 Not Found');
+    assert.deepEqual(await brokerView(admin, brokerId, 'log.cleaner.backoff.ms'), { value: '15000', source: ConfigSource.DEFAULT_CONFIG });
+  });
+
+  test("what Kafka refuses is 400/40002 with Kafka's reason, and changes nothing", async () => {
+    const notANumber = 'Invalid value many for configuration log.cleaner.threads: Not a number of type INT';
+    assertError(await put(configUrl('log.cleaner.threads'), { value: 'many' }), 400, 40002, notANumber);
+    assertError(await put(configUrl('log.dirs'), { value: '/elsewhere' }), 400, 40002, 'Cannot update these configs dynamically: Set(log.dirs)');
+    assertError(await put(configUrl('log.cleaner.threads'), { value: null }), 400, 40002, 'Null value not supported for : log.cleaner.threads');
+    assertError(
+      await post(`${base}/broker-configs:alter`, { data: [{ name: 'log.cleaner.backoff.ms', value: '20000' }, { name: 'log.cleaner.threads', value: 'many' }] }),
+      400,
+      40002,
+      notANumber,
+    );
+    assertError(await post(`${base}/broker-configs:alter`, { validate_only: true, data: [{ name: 'log.cleaner.threads', value: 'many' }] }), 400, 40002, notANumber);
+    for (const name of CHANGED) assertError(await call(configUrl(name)), 404, 404, 'HTTP 404 Not Found');
   });
 
   test('an unknown cluster is 404; bodies that do not bind are refused first', async () => {

@@ -1,8 +1,8 @@
 /**
  * API v3 topic configs (Confluent's TopicConfigsResourceIntegrationTest and its multi-topic
  * alter): exact bodies, update and reset round trips, batch alters with validate_only, the 207
- * of a multi-topic alter Kafka partly refuses, Confluent's 404s and the bodies refused. Every
- * change is also read back with a native admin client. Broker and cluster-wide configs are in
+ * of a multi-topic alter Kafka partly refuses, Kafka's reasons for a refused value, Confluent's
+ * 404s and the bodies refused. Every change is also read back with a native admin client. Broker and cluster-wide configs are in
  * v3-clusters.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +13,8 @@ import { call, startTestProxy, type Reply, type TestProxy } from '../helpers/pro
 
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
 const JSON_BODY = { 'Content-Type': 'application/json' };
+/** Kafka's own reason, which Confluent's 400/40002 carries as its message. */
+const INVALID_CLEANUP_POLICY = 'Invalid value bogus for configuration cleanup.policy: String must be one of: compact, delete';
 type Admin = ReturnType<ReturnType<typeof nativeKafka>['admin']>;
 
 const put = (url: string, body?: unknown, headers: Record<string, string> = JSON_BODY) => call(url, { method: 'PUT', headers, body });
@@ -143,7 +145,7 @@ describe('v3 topic configs', () => {
 
     assertNoContent(await post(alter, { validate_only: true, data: [{ name: 'cleanup.policy', operation: 'DELETE' }, { name: 'retention.ms', value: '1000' }] }));
     assert.deepEqual(await dynamicConfigs(admin, topic), ['cleanup.policy=compact', 'compression.type=gzip']);
-    assertError(await post(alter, { validate_only: true, data: [{ name: 'cleanup.policy', value: 'bogus' }] }), 400, 40002);
+    assertError(await post(alter, { validate_only: true, data: [{ name: 'cleanup.policy', value: 'bogus' }] }), 400, 40002, INVALID_CLEANUP_POLICY);
 
     assertNoContent(await post(alter, { data: [{ name: 'cleanup.policy', operation: 'delete' }, { name: 'retention.ms', value: '1000' }] }));
     assert.deepEqual(await dynamicConfigs(admin, topic), ['compression.type=gzip', 'retention.ms=1000']);
@@ -151,12 +153,15 @@ describe('v3 topic configs', () => {
     assert.deepEqual(await dynamicConfigs(admin, topic), ['compression.type=gzip', 'retention.ms=1000']);
   });
 
-  test('a value Kafka refuses is 400/40002 and changes nothing', async () => {
+  test("a value Kafka refuses is 400/40002 with Kafka's reason, and changes nothing", async () => {
     const topic = await createTopic(uniqueTopic('v3-configs'));
-    assertError(await put(configUrl(topic, 'cleanup.policy'), { value: 'bogus' }), 400, 40002);
-    assertError(await put(configUrl(topic, 'cleanup.policy'), { value: null }), 400, 40002, 'Null value not supported for : SET:cleanup.policy');
-    assertError(await put(configUrl(topic, 'cleanup.policy'), {}), 400, 40002, 'Null value not supported for : SET:cleanup.policy');
-    assert.deepEqual(await dynamicConfigs(admin, topic), []);
+    assertError(await put(configUrl(topic, 'cleanup.policy'), { value: 'bogus' }), 400, 40002, INVALID_CLEANUP_POLICY);
+    assertError(await put(configUrl(topic, 'retention.ms'), { value: 'soon' }), 400, 40002, 'Invalid value soon for configuration retention.ms: Not a number of type LONG');
+    assertError(await put(configUrl(topic, 'cleanup.policy'), { value: null }), 400, 40002, 'Null value not supported for : cleanup.policy');
+    assertError(await put(configUrl(topic, 'cleanup.policy'), {}), 400, 40002, 'Null value not supported for : cleanup.policy');
+    const alter = `${base}/topics/${topic}/configs:alter`;
+    assertError(await post(alter, { data: [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', value: 'bogus' }] }), 400, 40002, INVALID_CLEANUP_POLICY);
+    assert.deepEqual(await dynamicConfigs(admin, topic), [], 'a refused alter changes none of its entries');
   });
 
   test('an unknown config, topic or cluster is 404', async () => {
@@ -296,7 +301,7 @@ describe('v3 configs of every topic', () => {
     assert.deepEqual(Object.keys(failure), ['topic_name', 'error_code', 'message']);
     assert.equal(failure.topic_name, bad);
     assert.equal(failure.error_code, 40002);
-    assert.equal(typeof failure.message, 'string');
+    assert.equal(failure.message, 'Invalid value invalid_xyz for configuration cleanup.policy: String must be one of: compact, delete');
     assert.deepEqual(await dynamicConfigs(admin, good), ['cleanup.policy=compact']);
     assert.deepEqual(await dynamicConfigs(admin, bad), []);
   });

@@ -50,20 +50,11 @@ describe('Confluent kafka-rest.properties fixtures', () => {
 
     const at = `(file ${file})`;
     const sslReason = 'ignored: ssl.* configures the TLS of https listeners, and every listener is http (TLS to Kafka is client.security.protocol and client.ssl.*).';
-    const cors = 'ignored: no CORS headers are sent, so browsers refuse cross-origin calls (same-origin pages and other clients are unaffected).';
     const interceptors = "ignored: Java interceptors (such as Control Center's monitoring interceptors) cannot run here.";
     assert.deepEqual(config.warnings, [
       `zookeeper.connect ${at}: ignored: the proxy reaches Kafka through bootstrap.servers only (Confluent's proxy used ZooKeeper only for its old v1 API).`,
       `consumer.threads ${at}: ignored: consumer requests run on the event loop, not on a thread pool; each consumer instance serves one request at a time and queues up to consumer.instance.max.pending.requests.`,
       `consumer.max.poll.records ${at}: ignored: a records read returns what arrives within its timeout, bounded by max_bytes and consumer.request.max.bytes rather than by a count of records.`,
-      `access.control.allow.origin ${at}: ${cors}`,
-      `access.control.allow.methods ${at}: ${cors}`,
-      `ssl.keystore.location ${at}: ${sslReason}`,
-      `ssl.keystore.password ${at}: ${sslReason}`,
-      `ssl.key.password ${at}: ${sslReason}`,
-      `ssl.truststore.location ${at}: ${sslReason}`,
-      `ssl.truststore.password ${at}: ${sslReason}`,
-      `ssl.client.auth ${at}: ${sslReason}`,
       `client.sasl.kerberos.service.name ${at}: ignored: Kerberos (GSSAPI) is not available here (kafkajs has no GSSAPI), and with the other mechanisms Java ignores it too.`,
       `producer.batch.size ${at}: ignored: records are batched per producer slot, up to producer.max.request.size (see producer.linger.ms).`,
       `consumer.interceptor.classes ${at}: ${interceptors}`,
@@ -71,6 +62,13 @@ describe('Confluent kafka-rest.properties fixtures', () => {
       `confluent.support.metrics.enable ${at}: ignored: nothing is reported to Confluent.`,
       `port ${at}: deprecated in Confluent (use listeners): the proxy listens on http://0.0.0.0:8082.`,
       `host.name ${at}: deprecated in Confluent (use advertised.listeners): absolute URLs such as a consumer's base_uri start with http://rest-eu-1.example.com:8082.`,
+      // The listener TLS keys are read after the others; with every listener http they do nothing.
+      `ssl.keystore.location ${at}: ${sslReason}`,
+      `ssl.keystore.password ${at}: ${sslReason}`,
+      `ssl.key.password ${at}: ${sslReason}`,
+      `ssl.truststore.location ${at}: ${sslReason}`,
+      `ssl.truststore.password ${at}: ${sslReason}`,
+      `ssl.client.auth ${at}: ${sslReason}`,
     ]);
     assert.ok(config.warnings.every((w) => !w.includes('changeit')), 'no value is echoed, secrets included');
   });
@@ -163,7 +161,7 @@ describe('Confluent server keys', () => {
         'thread.pool.max=200',
         'compression.enable=true',
         'dos.filter.enabled=true',
-        'rate.limit.permits.per.sec=50',
+        'rate.limit.per.cluster.permits.per.sec=50',
         'metrics.jmx.prefix=kafka.rest',
         'api.v3.produce.response.thread.pool.size=8',
         'confluent.license=eyJhbGciOi.secret-looking',
@@ -178,15 +176,15 @@ describe('Confluent server keys', () => {
     assert.equal(byKey.get('producer.threads'), `producer.threads (file ${file}): ignored: produce requests run on the event loop, not on a thread pool (Confluent no longer reads it either).`);
     assert.match(byKey.get('thread.pool.max') ?? '', /Jetty's thread pool; HTTP requests run on Node's event loop/);
     assert.match(byKey.get('compression.enable') ?? '', /responses are sent uncompressed/);
-    assert.match(byKey.get('dos.filter.enabled') ?? '', /there is no request rate limiting here/);
-    assert.match(byKey.get('rate.limit.permits.per.sec') ?? '', /there is no request rate limiting here/);
+    assert.match(byKey.get('dos.filter.enabled') ?? '', /Jetty's DoS filter is not available; rate\.limit\.\* limits/);
+    assert.match(byKey.get('rate.limit.per.cluster.permits.per.sec') ?? '', /serves one cluster, so rate\.limit\.permits\.per\.sec already bounds it/);
     assert.match(byKey.get('metrics.jmx.prefix') ?? '', /Prometheus metrics are served at \/metrics/);
     assert.match(byKey.get('api.v3.produce.response.thread.pool.size') ?? '', /not on a thread pool/);
     assert.match(byKey.get('confluent.license') ?? '', /a Confluent Platform license; this proxy needs none/);
     assert.match(byKey.get('confluent.metadata.bootstrap.server.urls') ?? '', /Metadata Service \(RBAC\) is not used/);
     assert.match(byKey.get('schema.registry.ssl.truststore.location') ?? '', /NODE_EXTRA_CA_CERTS/);
     assert.match(byKey.get('debug') ?? '', /error responses never carry stack traces/);
-    assert.match(byKey.get('authentication.roles') ?? '', /only used with authentication.method BASIC or BEARER/);
+    assert.match(byKey.get('authentication.roles') ?? '', /ignored: authentication\.method is NONE/);
     assert.ok(config.warnings.every((w) => !w.includes('secret-looking')));
   });
 
@@ -211,7 +209,6 @@ describe('Confluent server keys', () => {
     const problems = problemsOf(() =>
       load(
         [
-          'authentication.method=BASIC',
           'kafka.rest.resource.extension.class=io.confluent.kafkarest.security.KafkaRestSecurityResourceExtension',
           'rest.servlet.initializor.classes=io.confluent.common.security.jetty.initializer.InstallBearerOrBasicSecurityHandler',
           'api.endpoints.blocklist=api.v2.consumers.*',
@@ -221,20 +218,24 @@ describe('Confluent server keys', () => {
         ].join('\n'),
       ),
     );
-    assert.equal(problems.length, 7, problems.join('\n'));
-    assert.match(problems[0] ?? '', /^authentication\.method = "BASIC" \(file .*\): not supported: HTTP authentication \(BASIC, BEARER\) is not available yet; ignoring it would leave the proxy open/);
-    assert.match(problems[1] ?? '', /^kafka\.rest\.resource\.extension\.class = .*not supported: Java extension classes cannot be loaded here; .*leave the proxy open$/);
-    assert.match(problems[2] ?? '', /^rest\.servlet\.initializor\.classes = /);
-    assert.match(problems[3] ?? '', /^api\.endpoints\.blocklist = .*would serve endpoints you meant to disable$/);
-    assert.match(problems[4] ?? '', /^api\.v2\.enable = "false".*it cannot be switched off$/);
-    assert.match(problems[5] ?? '', /^csrf\.prevention\.enable = "true".*CSRF tokens/);
-    assert.match(problems[6] ?? '', /^proxy\.protocol\.enabled = "true".*PROXY protocol/);
+    assert.equal(problems.length, 6, problems.join('\n'));
+    assert.match(problems[0] ?? '', /^kafka\.rest\.resource\.extension\.class = .*not supported: Java extension classes cannot be loaded here; .*leave the proxy open$/);
+    assert.match(problems[1] ?? '', /^rest\.servlet\.initializor\.classes = /);
+    assert.match(problems[2] ?? '', /^api\.endpoints\.blocklist = .*would serve endpoints you meant to disable$/);
+    assert.match(problems[3] ?? '', /^api\.v2\.enable = "false".*it cannot be switched off$/);
+    assert.match(problems[4] ?? '', /^csrf\.prevention\.enable = "true".*CSRF tokens/);
+    assert.match(problems[5] ?? '', /^proxy\.protocol\.enabled = "true".*PROXY protocol/);
   });
 
-  it('refuses an https listener, and says nothing more of the ssl.* keys that go with it', () => {
-    const problems = problemsOf(() => load('listeners=https://0.0.0.0:8443\nssl.keystore.location=/k.jks\nssl.keystore.password=changeit\n'));
+  it('refuses an https listener without a keystore; with one, its ssl.* keys are taken without a warning', () => {
+    const problems = problemsOf(() => load('listeners=https://0.0.0.0:8443\n'));
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0] ?? '', /^listeners = .*https listeners are not supported yet/);
+    assert.match(problems[0] ?? '', /^listeners = "https:\/\/0\.0\.0\.0:8443" .*an https listener needs a keystore: set ssl\.keystore\.location/);
+    // The store files are read when the listeners open, not here.
+    const { config } = load('listeners=https://0.0.0.0:8443\nssl.keystore.location=/k.p12\nssl.keystore.password=changeit\nssl.client.auth=false\nssl.endpoint.identification.algorithm=https\n');
+    assert.deepEqual(config.warnings, []);
+    assert.deepEqual(config.tls?.keystore, { location: '/k.p12', password: 'changeit', keyPassword: null, type: null });
+    assert.equal(config.tls?.clientAuthentication, 'NONE');
   });
 
   it('does not take a typo of a Confluent key for one of its prefixes', () => {

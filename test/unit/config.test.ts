@@ -178,13 +178,14 @@ describe('top-level keys', () => {
     );
   });
 
-  it('rejects https listeners as not supported yet', () => {
+  it('takes https listeners only with a keystore', () => {
     assertProblem(
       () => fromKeys({ listeners: 'http://a:1,https://0.0.0.0:8443' }),
       /^listeners = "http:\/\/a:1,https:\/\/0\.0\.0\.0:8443" \(env KAFKA_REST_LISTENERS\)/,
-      /https listeners are not supported yet/,
-      /expected a comma-separated list of http:\/\/host:port URLs/,
+      /an https listener needs a keystore: set ssl\.keystore\.location/,
     );
+    const config = fromKeys({ listeners: 'http://a:1,https://0.0.0.0:8443', 'ssl.keystore.location': '/k.p12' });
+    assert.deepEqual(config.listeners.map(String), ['http://a:1/', 'https://0.0.0.0:8443/']);
   });
 
   it('rejects malformed listeners', () => {
@@ -371,7 +372,7 @@ describe('problem reporting', () => {
     assert.equal(lines.length, 6);
     assert.ok(lines.slice(1).every((line) => line.startsWith('  - ')));
     assert.match(error.message, new RegExp(`producer\\.pool\\.size = "99" \\(file ${file.replace(/[.\\]/g, '\\$&')}\\): expected an integer between 1 and 64`));
-    assert.match(error.message, /listeners = "https:\/\/a:1" \(file .*\): "https:\/\/a:1": https listeners are not supported yet/);
+    assert.match(error.message, /listeners = "https:\/\/a:1" \(file .*\): an https listener needs a keystore/);
     assert.match(error.message, /unknown key mystery = "1"/);
     assert.match(error.message, /log\.level = "loud" \(env KAFKA_REST_LOG_LEVEL\): expected one of/);
     assert.match(error.message, /client\.retries = "-3" \(env KAFKA_REST_CLIENT_RETRIES\): expected an integer >= 0/);

@@ -118,7 +118,7 @@ describe('parseProduceRequest: what Jackson cannot bind → 400 with its message
       `Unrecognized field "valur" (class ${RECORD}), not marked as ignorable (3 known properties: "partition", "key", "value"]) ` +
         `(through reference chain: ${REQUEST}["records"]->java.util.ArrayList[1]->${RECORD}["valur"])`,
     );
-    assertRestError(() => parseProduceRequest({ records: [{ value: 'YQ==', timestamp: 5 }] }, binaryCodec), 400, 400, /^Unrecognized field "timestamp"/);
+    assertRestError(() => parseProduceRequest({ records: [{ value: 'YQ==', offset: 5 }] }, binaryCodec), 400, 400, /^Unrecognized field "offset"/);
   });
 
   test('an unknown top-level field is 400 even without records (Jackson reads it before validation)', () => {

@@ -45,6 +45,16 @@ export interface RestRecord {
   value: unknown;
   partition: number;
   offset: number;
+  /** Only for instances created with `record.metadata`: the record's timestamp (epoch ms). */
+  timestamp?: number;
+  /** Only with `record.metadata`: the record's headers, as the Strimzi HTTP Bridge writes them. */
+  headers?: RestHeader[];
+}
+
+/** A record header in a response: its name, and its bytes in base64 (null for a null value). */
+export interface RestHeader {
+  key: string;
+  value: string | null;
 }
 
 export interface ReadAnswer {

@@ -10,7 +10,7 @@ import { ErrorCode, RestError } from '../../errors.ts';
 import { tpKey, type FetchedRecord, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { SessionSnapshot } from './decide.ts';
 import type { Outcome } from './pending.ts';
-import type { ReadAnswer, RestRecord } from './protocol.ts';
+import type { ReadAnswer, RestHeader, RestRecord } from './protocol.ts';
 import { recordSize } from './record-buffer.ts';
 import type { ConsumerRuntime } from './runtime.ts';
 
@@ -26,6 +26,7 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   const wait = request.timeoutMs > 0 ? Math.min(request.timeoutMs, requestTimeout) : requestTimeout;
   const maxBytes = Math.min(request.maxBytes > 0 ? request.maxBytes : Infinity, settings.requestMaxBytes);
   const minBytes = config.fetchMinBytes ?? settings.fetchMinBytes;
+  const metadata = config.recordMetadata === true;
   const deadline = Date.now() + wait;
   const taken: RestRecord[] = [];
   const first = new Map<string, TopicPartitionOffset>();
@@ -50,7 +51,7 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
         // binary and json decode at once: only a schema format's decoder (a Promise) is awaited.
         let rest: RestRecord | Promise<RestRecord>;
         try {
-          rest = decodeRecord(rt, record);
+          rest = decodeRecord(rt, record, metadata);
           if (rest instanceof Promise) {
             rest = await rest;
             if (signal.aborted) throw cancelled();
@@ -99,11 +100,11 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
  * Decodes key and value; a Promise only when the decoder answers with one (the schema formats).
  * Module-level functions, not closures: a closure per record costs more than a binary decode.
  */
-function decodeRecord(rt: ConsumerRuntime, record: FetchedRecord): RestRecord | Promise<RestRecord> {
+function decodeRecord(rt: ConsumerRuntime, record: FetchedRecord, metadata: boolean): RestRecord | Promise<RestRecord> {
   const key = decodePart(rt, record, 'key', record.key);
   // The key first: a key that fails is reported even if the value would fail too.
-  if (key instanceof Promise) return key.then((k) => withValue(record, k, decodePart(rt, record, 'value', record.value)));
-  return withValue(record, key, decodePart(rt, record, 'value', record.value));
+  if (key instanceof Promise) return key.then((k) => withValue(record, k, decodePart(rt, record, 'value', record.value), metadata));
+  return withValue(record, key, decodePart(rt, record, 'value', record.value), metadata);
 }
 
 function decodePart(rt: ConsumerRuntime, record: FetchedRecord, which: 'key' | 'value', bytes: Buffer | null): unknown {
@@ -126,13 +127,28 @@ function deserializationFailed(record: FetchedRecord, which: 'key' | 'value', er
   );
 }
 
-function withValue(record: FetchedRecord, key: unknown, value: unknown): RestRecord | Promise<RestRecord> {
-  if (value instanceof Promise) return value.then((v) => restRecord(record, key, v));
-  return restRecord(record, key, value);
+function withValue(record: FetchedRecord, key: unknown, value: unknown, metadata: boolean): RestRecord | Promise<RestRecord> {
+  if (value instanceof Promise) return value.then((v) => restRecord(record, key, v, metadata));
+  return restRecord(record, key, value, metadata);
 }
 
-function restRecord(record: FetchedRecord, key: unknown, value: unknown): RestRecord {
-  return { topic: record.topic, key, value, partition: record.partition, offset: record.offset };
+function restRecord(record: FetchedRecord, key: unknown, value: unknown, metadata: boolean): RestRecord {
+  const { topic, partition, offset } = record;
+  if (!metadata) return { topic, key, value, partition, offset };
+  // In the order the Strimzi HTTP Bridge writes them: after the offset, timestamp then headers.
+  return { topic, key, value, partition, offset, timestamp: record.timestamp, headers: restHeaders(record) };
+}
+
+/** A record's headers for a response: in the order fetched, values in base64 (null stays null). */
+export function restHeaders(record: Pick<FetchedRecord, 'headers'>): RestHeader[] {
+  const headers = record.headers;
+  if (headers === undefined) return [];
+  const out: RestHeader[] = new Array<RestHeader>(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const { key, value } = headers[i]!;
+    out[i] = { key, value: value === null ? null : value.toString('base64') };
+  }
+  return out;
 }
 
 function cancelled(): RestError {

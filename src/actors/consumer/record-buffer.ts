@@ -5,7 +5,15 @@
  */
 import { tpKey, type FetchedRecord, type TopicPartition } from '../../kafka/topic-partition.ts';
 
+/** A record's size as reads count it against `max_bytes`: its key and value, as Confluent counts. */
 export const recordSize = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
+
+/** What a buffered record holds: its headers too, so records with big headers still fill the buffer. */
+export function heldSize(r: FetchedRecord): number {
+  let size = recordSize(r);
+  if (r.headers !== undefined) for (const h of r.headers) size += h.key.length + (h.value?.length ?? 0);
+  return size;
+}
 
 export class RecordBuffer {
   private records: FetchedRecord[] = [];
@@ -49,7 +57,7 @@ export class RecordBuffer {
       if (expected !== undefined && record.offset < expected) continue;
       expected = record.offset + 1;
       this.records.push(record);
-      this.size += recordSize(record);
+      this.size += heldSize(record);
       added = true;
     }
     if (topic !== null && expected !== undefined) this.next.set(key, expected);
@@ -85,7 +93,7 @@ export class RecordBuffer {
       const r = this.records[i]!;
       if (r.partition === tp.partition && r.topic === tp.topic) continue;
       kept.push(r);
-      size += recordSize(r);
+      size += heldSize(r);
     }
     if (kept.length !== this.length) {
       this.records = kept;
@@ -109,7 +117,7 @@ export class RecordBuffer {
 
   /** Removes the first `count` records (they were delivered). */
   shift(count: number): void {
-    for (let i = 0; i < count && this.head < this.records.length; i++) this.size -= recordSize(this.records[this.head++]!);
+    for (let i = 0; i < count && this.head < this.records.length; i++) this.size -= heldSize(this.records[this.head++]!);
     if (this.head > 1024 && this.head * 2 > this.records.length) this.compact();
     if (!this.full) this.wakeRoom();
   }

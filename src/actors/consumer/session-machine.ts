@@ -24,6 +24,11 @@ export interface InstanceConfig {
   /** Per-instance overrides; null = the proxy's setting. */
   fetchMinBytes: number | null;
   requestTimeoutMs: number | null;
+  /**
+   * `record.metadata` (an extension): records carry their `timestamp` and `headers`. Set only when
+   * true, so instances created without it (and journals written before it) read as off.
+   */
+  recordMetadata?: true;
 }
 
 export interface SessionInput {

@@ -22,6 +22,8 @@ export class ConsumerSupervisor implements ConsumerPort {
   constructor(
     private readonly deps: ConsumerDeps,
     private readonly proxyId: string,
+    /** `consumer.instances.max`: instances held at once, recovered ones included; 0 = no limit. */
+    private readonly maxInstances = 0,
   ) {}
 
   /** Brings back every instance the journal says is alive; says how many, and how many had expired. */
@@ -54,6 +56,10 @@ export class ConsumerSupervisor implements ConsumerPort {
     const name = request.name ?? `rest-consumer-${this.proxyId ? `${this.proxyId}-` : ''}${randomUUID()}`;
     if (this.instances.has(key({ group, instance: name }))) {
       throw new RestError(ErrorCode.ConsumerAlreadyExists, 'Consumer with specified consumer ID already exists in the specified consumer group.');
+    }
+    if (this.maxInstances > 0 && this.instances.size >= this.maxInstances) {
+      // 42903 is this proxy's own code (Confluent has no instance limit); see docs/SECURITY.md.
+      throw new RestError(42903, `Too many consumer instances: this proxy holds at most ${this.maxInstances} (consumer.instances.max); delete unused instances or retry later.`, 429);
     }
     const actorId = `consumer-${randomUUID()}`;
     const input: SessionInput = { group, name, config: request.config, at: Date.now() };

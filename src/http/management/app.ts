@@ -4,7 +4,7 @@
  * by default, so none of this is exposed where the REST API is unless an operator chooses to.
  */
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import type { ReadinessProbe } from '../../observability/readiness.ts';
 import { errorHandler } from '../error-handler.ts';
 import { registerHealthRoutes } from '../health.ts';
 import { requestLog } from '../request-log.ts';
+import { hostCheck } from './host-check.ts';
 
 const PAGE = readFileSync(new URL('../../inspector/page.html', import.meta.url), 'utf8');
 const KEEPALIVE_MS = 15_000;
@@ -24,6 +25,10 @@ export interface ManagementServices {
   openApi: unknown;
   readiness: ReadinessProbe;
   logger: Logger;
+  /** Host names the listener answers (host-check.ts); others get 403. */
+  allowedHosts: ReadonlySet<string>;
+  /** Authentication when management.authentication.enable (auth/setup.ts); after the Host check. */
+  authentication?: readonly Middleware[];
 }
 
 export function createManagementApp(services: ManagementServices): Koa {
@@ -82,6 +87,8 @@ export function createManagementApp(services: ManagementServices): Koa {
 
   app.use(requestLog(services.logger));
   app.use(errorHandler);
+  app.use(hostCheck(services.allowedHosts)); // DNS rebinding: before any route
+  for (const middleware of services.authentication ?? []) app.use(middleware);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => Errors.methodNotAllowed() }));
   return app;

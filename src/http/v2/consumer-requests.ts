@@ -40,6 +40,9 @@ export interface ConsumerDefaults {
 const unprocessable = (message: string) => new RestError(ErrorCode.UnprocessableEntity, message);
 const invalidConfig = (message: string) => new RestError(ErrorCode.InvalidConsumerConfig, `Invalid consumer configuration: ${message}`);
 
+/** The create field that adds `timestamp` and `headers` to every record the instance returns. */
+export const RECORD_METADATA = 'record.metadata';
+
 const CREATE_FIELDS = [
   'name',
   'id',
@@ -50,6 +53,8 @@ const CREATE_FIELDS = [
   'responseMinBytes',
   'consumer.request.timeout.ms',
   'requestWaitMs',
+  // An extension (docs/CONSUMERS.md): records carry their timestamp and headers.
+  RECORD_METADATA,
 ];
 
 // Confluent's entities (kafka-rest entities/v2), as Jackson names them in its messages.
@@ -82,13 +87,16 @@ export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): 
   const fields = bind(() => {
     const read = <T>(name: string, as: (value: unknown) => T) => property(CREATE, name, raw[name], as);
     // All strings in Confluent's entity, auto.commit.enable too (a JSON boolean becomes its text).
-    const [id, name, format, reset, autoCommit] = ['id', 'name', 'format', 'auto.offset.reset', 'auto.commit.enable'].map((f) => read(f, stringOf));
+    const [id, name, format, reset, autoCommit, recordMetadata] = ['id', 'name', 'format', 'auto.offset.reset', 'auto.commit.enable', RECORD_METADATA].map((f) =>
+      read(f, stringOf),
+    );
     const [fetchMinBytes, responseMinBytes, requestTimeoutMs, requestWaitMs] = ['fetch.min.bytes', 'responseMinBytes', 'consumer.request.timeout.ms', 'requestWaitMs'].map((f) => read(f, intOf));
     return {
       name: id ?? name,
       format,
       reset,
       autoCommit,
+      recordMetadata,
       fetchMinBytes: fetchMinBytes ?? responseMinBytes,
       requestTimeoutMs: requestTimeoutMs ?? requestWaitMs,
     };
@@ -108,20 +116,22 @@ export function parseCreateConsumer(body: unknown, defaults: ConsumerDefaults): 
   const config: InstanceConfig = {
     format: format as EmbeddedFormat,
     autoOffsetReset: reset,
-    autoCommit: parseBoolean(fields.autoCommit, defaults.autoCommit),
+    autoCommit: parseBoolean(fields.autoCommit, defaults.autoCommit, 'enable.auto.commit'),
     fetchMinBytes: inRange(fields.fetchMinBytes, 'fetch.min.bytes', -1, 10_000_000, 40001),
     requestTimeoutMs: inRange(fields.requestTimeoutMs, 'consumer.request.timeout.ms', 0, MAX_CONSUMER_REQUEST_TIMEOUT_MS),
   };
+  // Only when on: an instance without it is journaled exactly as before the field existed.
+  if (parseBoolean(fields.recordMetadata, false, RECORD_METADATA)) config.recordMetadata = true;
   return { name, config };
 }
 
 /** Kafka's ConfigDef BOOLEAN: trimmed and case-insensitive. */
-function parseBoolean(value: string | undefined, fallback: boolean): boolean {
+function parseBoolean(value: string | undefined, fallback: boolean, setting: string): boolean {
   if (value === undefined) return fallback;
   const text = value.trim().toLowerCase();
   if (text === 'true') return true;
   if (text === 'false') return false;
-  throw invalidConfig(`Invalid value ${value} for configuration enable.auto.commit: Expected value to be either true or false`);
+  throw invalidConfig(`Invalid value ${value} for configuration ${setting}: Expected value to be either true or false`);
 }
 
 function inRange(value: number | undefined, name: string, min: number, max: number, code: number = ErrorCode.InvalidConsumerConfig): number | null {

@@ -12,7 +12,7 @@ import { consumes, produces } from '../content.ts';
 import { EMBEDDED_REQUEST_TYPES, MediaType } from '../media-types.ts';
 import { requestMediaType } from '../negotiation.ts';
 import { partitionParam } from './params.ts';
-import { readProduceRequest } from './produce-request.ts';
+import { produceRecord, readProduceRequest } from './produce-request.ts';
 import { isSchemaFormat, type SchemaCodecs } from '../../codecs/schema-codecs.ts';
 
 export interface Producer {
@@ -38,11 +38,11 @@ export function registerProduceRoutes(router: Router, producer: Producer, body: 
     if (isSchemaFormat(format)) {
       // Schemas are resolved (and registered) and every record encoded before anything is sent.
       const prepared = await schemas.prepareProduce(topic, format, request);
-      records = prepared.records.map((encoded, i) => ({ ...encoded, partition: request.records[i]!.partition }));
+      records = prepared.records.map((encoded, i) => produceRecord(encoded, request.records[i]!));
       ({ keySchemaId, valueSchemaId } = prepared);
     } else {
       const codec = codecFor(format)!;
-      records = request.records.map(({ key, value, partition }) => ({ key: codec.encode(key), value: codec.encode(value), partition }));
+      records = request.records.map((record) => produceRecord({ key: codec.encode(record.key), value: codec.encode(record.value) }, record));
     }
     const offsets = await producer.produce(topic, records, defaultPartition, clientGone(ctx));
     ctx.status = statusOf(offsets);

@@ -8,7 +8,9 @@
  * body; a binary key or value is a base64 string (only `A–Z a–z 0–9 + / =`, never escaped) and is
  * copied as it is (the binary decoder makes nothing else); any other key or value (the json and
  * schema formats) goes through JSON.stringify on its own, and one that JSON.stringify would leave
- * out (undefined) is left out.
+ * out (undefined) is left out. Records of an instance created with `record.metadata` end with
+ * their `timestamp` and `headers` (names JSON-escaped, values base64 or null); other records have
+ * neither, so their bytes are those of Confluent's responses.
  */
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import type { RestRecord } from '../../actors/consumer/protocol.ts';
@@ -21,7 +23,9 @@ export function recordJson(record: RestRecord, format: EmbeddedFormat): string {
     `{"topic":${JSON.stringify(record.topic)}` +
     (key === undefined ? '' : `,"key":${key}`) +
     (value === undefined ? '' : `,"value":${value}`) +
-    `,"partition":${numberJson(record.partition)},"offset":${numberJson(record.offset)}}`
+    `,"partition":${numberJson(record.partition)},"offset":${numberJson(record.offset)}` +
+    metadataJson(record) +
+    '}'
   );
 }
 
@@ -38,7 +42,12 @@ export function recordsBody(records: readonly RestRecord[], format: EmbeddedForm
     body.text(topic);
     field(body, ',"key":', record.key, format);
     field(body, ',"value":', record.value, format);
-    body.ascii(`,"partition":${numberJson(record.partition)},"offset":${numberJson(record.offset)}}`);
+    const position = `,"partition":${numberJson(record.partition)},"offset":${numberJson(record.offset)}`;
+    if (record.timestamp === undefined && record.headers === undefined) body.ascii(`${position}}`);
+    else {
+      body.ascii(position);
+      body.text(`${metadataJson(record)}}`); // header names may be any text
+    }
   }
   body.ascii(records.length === 0 ? '[]' : ']');
   return body.toBuffer();
@@ -47,7 +56,12 @@ export function recordsBody(records: readonly RestRecord[], format: EmbeddedForm
 type BinaryRecord = RestRecord & { key: string | null; value: string | null };
 
 const isBinaryRecord = (r: RestRecord): boolean =>
-  (r.key === null || typeof r.key === 'string') && (r.value === null || typeof r.value === 'string') && isIndex(r.partition) && isIndex(r.offset);
+  (r.key === null || typeof r.key === 'string') &&
+  (r.value === null || typeof r.value === 'string') &&
+  isIndex(r.partition) &&
+  isIndex(r.offset) &&
+  r.timestamp === undefined &&
+  r.headers === undefined;
 
 /** A non-negative safe integer: what partitions and offsets are, written digit by digit. */
 const isIndex = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
@@ -188,6 +202,23 @@ function fieldJson(value: unknown, format: EmbeddedFormat): string | undefined {
   if (value === null) return 'null';
   if (format === 'binary' && typeof value === 'string') return `"${value}"`;
   return JSON.stringify(value);
+}
+
+/**
+ * `,"timestamp":..,"headers":[..]` of a record that has them, else ''. Header values are base64
+ * (read.ts makes nothing else), copied as they are like binary keys and values.
+ */
+function metadataJson(record: RestRecord): string {
+  let json = record.timestamp === undefined ? '' : `,"timestamp":${numberJson(record.timestamp)}`;
+  if (record.headers !== undefined) {
+    json += ',"headers":[';
+    for (let i = 0; i < record.headers.length; i++) {
+      const { key, value } = record.headers[i]!;
+      json += `${i === 0 ? '' : ','}{"key":${JSON.stringify(key)},"value":${value === null ? 'null' : `"${value}"`}}`;
+    }
+    json += ']';
+  }
+  return json;
 }
 
 /** JSON numbers: integers print as String() does; NaN and ±Infinity become null. */

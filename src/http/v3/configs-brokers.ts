@@ -60,7 +60,7 @@ export function registerBrokerConfigRoutes(router: Router, v3: V3): void {
   async function alter(ctx: Context, commands: AlterCommand[], validateOnly: boolean): Promise<void> {
     const broker = await existingBroker(ctx);
     const links = await v3.links(ctx);
-    await alterConfigs(await admin(), broker, commands, { validateOnly, clusterIdForNotFound: links.clusterId });
+    await alterConfigs(v3.services.metadata, broker, commands, { validateOnly, clusterIdForNotFound: links.clusterId });
     noContent(ctx);
   }
 
@@ -130,7 +130,7 @@ export function registerBrokerConfigRoutes(router: Router, v3: V3): void {
 
   async function alterClusterWide(ctx: Context, commands: AlterCommand[], validateOnly: boolean): Promise<void> {
     await v3.links(ctx);
-    await alterConfigs(await admin(), CLUSTER_DEFAULTS, commands, { validateOnly });
+    await alterConfigs(v3.services.metadata, CLUSTER_DEFAULTS, commands, { validateOnly });
     noContent(ctx);
   }
 }

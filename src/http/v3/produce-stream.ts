@@ -29,8 +29,8 @@ export interface StreamLimits {
   gracePeriodMs: number;
 }
 
-/** Answers one input object (a receipt or an error entry); never rejects. */
-export type StreamHandler = (value: unknown, client: ProduceClient) => Promise<object>;
+/** Answers one input object (a receipt or an error entry) of `bytes` bytes; never rejects. */
+export type StreamHandler = (value: unknown, client: ProduceClient, bytes: number) => Promise<object>;
 
 interface Slot {
   bytes: number;
@@ -153,7 +153,7 @@ class ReceiptStream {
       const item = parser.next();
       if (item !== null) {
         if (item.kind === 'error') return this.enqueue(0, streamError(item));
-        this.answer(item.bytes, handle(item.value, this.client));
+        this.answer(item.bytes, handle(item.value, this.client, item.bytes));
         continue;
       }
       if (parser.done) return;

@@ -15,6 +15,7 @@ import { produceBatch, readBatch } from './produce-batch.ts';
 import { streamProduce, type StreamLimits } from './produce-stream.ts';
 import type { V3 } from './routes.ts';
 import type { ProduceClient } from '../../actors/producer/pool.ts';
+import type { ProduceAdmission } from '../rate-limit/middleware.ts';
 
 /** What v3 produce needs from the proxy (the producer pool, schema codecs, limits). */
 export interface V3ProduceServices {
@@ -26,6 +27,8 @@ export interface V3ProduceServices {
   schemas: SchemaCodecs;
   stream: StreamLimits;
   batchMaximumEntries: number;
+  /** `api.v3.produce.rate.limit.*`: each streamed record is admitted or answered 429; absent = no limit. */
+  admit?: ProduceAdmission;
 }
 
 const RECORDS = '/clusters/:cluster_id/topics/:topic_name/records';
@@ -43,7 +46,10 @@ export function registerProduceRoutes(router: Router, v3: V3): void {
   router.post(RECORDS, async (ctx) => {
     const { clusterId, topic } = path(ctx);
     const order = new SendOrder();
-    await streamProduce(ctx, services.stream, async (value, client) => {
+    const admit = services.admit?.(ctx);
+    await streamProduce(ctx, services.stream, async (value, client, bytes) => {
+      const refused = admit?.(bytes);
+      if (refused) return refused;
       let request;
       try {
         request = bindRecordRequest(value);

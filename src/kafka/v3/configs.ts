@@ -1,20 +1,18 @@
 /**
  * Configs as API v3 reads and changes them (Confluent's TopicConfigManager, BrokerConfigManager and
- * ClusterConfigManager), through the shared kafkajs admin. A config set is a topic's, a broker's,
- * or the cluster-wide broker defaults (Kafka's broker resource named "").
+ * ClusterConfigManager). A config set is a topic's, a broker's, or the cluster-wide broker
+ * defaults (Kafka's broker resource named ""). Reads go through the shared kafkajs admin; changes,
+ * as in Confluent, through Kafka's IncrementalAlterConfigs (src/kafka/incremental-alter-configs.ts),
+ * which changes only the configs named, so another client's change to the same resource is never
+ * lost, a sensitive value stays as it is, and a refusal carries Kafka's own reason.
  *
- * Confluent alters with Kafka's IncrementalAlterConfigs; kafkajs only has AlterConfigs, which
- * replaces the whole dynamic set of a resource. So an alter reads the resource's own dynamic
- * entries, applies the SETs and DELETEs to them and sends the result, one alter at a time per
- * resource (across every proxy in this process), and returns once a describe shows what it wrote:
- * a broker applies its dynamic configs a moment after the controller took them, and the next
- * read-modify-write must not start from a stale set. Kafka never reveals a sensitive value, so a
- * set holding one cannot be rewritten without losing it: such an alter is refused (see
- * docs/COMPATIBILITY.md), unless it sets that config itself.
+ * A change answers once a describe shows it: a broker applies a change a moment after the
+ * controller took it, and the client's next read must see what it wrote.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from '../client.ts';
-import { ConfigResourceTypes } from '../client.ts';
+import { ConfigResourceTypes, protocolError } from '../client.ts';
+import type { ClusterMetadata } from '../cluster-metadata.ts';
 import { ErrorCode, RestError } from '../../errors.ts';
 
 /** Confluent's ConfigSource names. */
@@ -83,7 +81,10 @@ export interface AlterOptions {
   clusterIdForNotFound?: string;
 }
 
-// The source of the entries that are the resource's own dynamic set, the one an alter rewrites.
+/** What an alter needs of the cluster: the admin to read configs, IncrementalAlterConfigs to change them. */
+export type ConfigCluster = Pick<ClusterMetadata, 'connectedAdmin' | 'incrementalAlterConfigs'>;
+
+// The source of the entries that are the resource's own dynamic set, the one an alter changes.
 const OWN_SOURCE = { TOPIC: 'DYNAMIC_TOPIC_CONFIG', BROKER: 'DYNAMIC_BROKER_CONFIG', DEFAULTS: 'DYNAMIC_DEFAULT_BROKER_CONFIG' } as const;
 const ownSource = (resource: ConfigResource): ConfigSource =>
   isClusterDefaults(resource) ? OWN_SOURCE.DEFAULTS : OWN_SOURCE[resource.type];
@@ -111,17 +112,23 @@ export async function describeEach(admin: Admin, resources: readonly ConfigResou
 }
 
 /**
- * kafkajs's admin refuses the resource named "" (its describe and alter want a name), so the
- * cluster-wide defaults are read where Kafka also shows them: among a broker's synonyms. What
- * Kafka answers for `{BROKER, ""}` is exactly that: each config with a cluster-wide value, its
- * synonyms without the broker's own.
+ * kafkajs's admin refuses the resource named "" (its describe wants a name), so the cluster-wide
+ * defaults are read where Kafka also shows them: among a broker's synonyms. What Kafka answers for
+ * `{BROKER, ""}` is exactly that: each config with a cluster-wide value, its synonyms without the
+ * broker's own.
  */
 async function describeClusterDefaults(admin: Admin): Promise<Config[]> {
+  return clusterDefaultsOf(await describeConfigs(admin, await brokerShowingDefaults(admin)));
+}
+
+async function brokerShowingDefaults(admin: Admin): Promise<ConfigResource> {
   const { brokers, controller } = await admin.describeCluster();
-  const brokerId = controller ?? Math.min(...brokers.map((b) => b.nodeId));
-  const configs = await describeConfigs(admin, brokerResource(brokerId));
+  return brokerResource(controller ?? Math.min(...brokers.map((b) => b.nodeId)));
+}
+
+function clusterDefaultsOf(brokerConfigs: readonly Config[]): Config[] {
   const defaults: Config[] = [];
-  for (const config of configs) {
+  for (const config of brokerConfigs) {
     const synonyms = config.synonyms.filter((s) => s.source !== 'DYNAMIC_BROKER_CONFIG');
     const clusterWide = synonyms.find((s) => s.source === 'DYNAMIC_DEFAULT_BROKER_CONFIG');
     if (!clusterWide) continue;
@@ -132,41 +139,56 @@ async function describeClusterDefaults(admin: Admin): Promise<Config[]> {
 
 /**
  * Applies the commands to the resource's dynamic configs (or, with `validateOnly`, asks Kafka
- * whether it would), atomically for that resource as Kafka applies one alter.
+ * whether it would), all or none of them, as Kafka applies one resource's alter. A refusal is
+ * thrown as Kafka's error, with Kafka's message.
  */
-export async function alterConfigs(admin: Admin, resource: ConfigResource, commands: readonly AlterCommand[], options: AlterOptions): Promise<void> {
-  for (const command of commands) {
-    // IncrementalAlterConfigs refuses it so; AlterConfigs would take null as "remove".
-    if (command.operation === 'SET' && command.value === null) throw kafkaBadRequest(`Null value not supported for : SET:${command.name}`);
+export async function alterConfigs(cluster: ConfigCluster, resource: ConfigResource, commands: readonly AlterCommand[], options: AlterOptions): Promise<void> {
+  if (options.clusterIdForNotFound !== undefined) {
+    const known = new Set((await describeConfigs(await cluster.connectedAdmin(), resource)).map((c) => c.name));
+    const unknown = commands.find((c) => !known.has(c.name));
+    if (unknown) throw configNotFound(unknown.name, resource, options.clusterIdForNotFound);
   }
-  if (isClusterDefaults(resource)) throw clusterDefaultsReadOnly();
-  return oneAtATime(`${resource.type}:${resource.name}`, async () => {
-    const current = await describeConfigs(admin, resource);
-    if (options.clusterIdForNotFound !== undefined) {
-      const known = new Set(current.map((c) => c.name));
-      const unknown = commands.find((c) => !known.has(c.name));
-      if (unknown) throw configNotFound(unknown.name, resource, options.clusterIdForNotFound);
-    }
-    refuseStatic(resource, current, commands);
-    const before = ownEntries(resource, current);
-    refuseLosingSecrets(resource, before, commands);
-    const after = new Map(before);
-    for (const command of commands) {
-      if (command.operation === 'SET') after.set(command.name, command.value);
-      else after.delete(command.name);
-    }
-    if (!options.validateOnly && sameEntries(before, after)) return;
-    await admin.alterConfigs({
-      validateOnly: options.validateOnly,
-      resources: [{ ...kafkaResource(resource), configEntries: [...after].map(([name, value]) => ({ name, value: value! })) }],
-    });
-    if (!options.validateOnly) await untilVisible(admin, resource, after);
-  });
+  const [refused] = await alterEach(cluster, [{ resource, commands }], options.validateOnly);
+  if (refused) throw refused;
+}
+
+/**
+ * Alters several resources in one IncrementalAlterConfigs, each on its own: answers, in the
+ * order given, null for a resource Kafka changed (or would, with `validateOnly`) and Kafka's error
+ * for one it refused. Names are not checked first (see alterConfigs).
+ */
+export async function alterEach(
+  cluster: ConfigCluster,
+  changes: ReadonlyArray<{ resource: ConfigResource; commands: readonly AlterCommand[] }>,
+  validateOnly: boolean,
+): Promise<Array<Error | null>> {
+  if (changes.length === 0) return [];
+  const results = await cluster.incrementalAlterConfigs(
+    changes.map(({ resource, commands }) => ({
+      type: resource.type,
+      name: resource.name,
+      configs: commands.map((c) => ({ name: c.name, operation: c.operation, value: c.operation === 'SET' ? c.value : null })),
+    })),
+    validateOnly,
+  );
+  const errors = results.map(({ errorCode, errorMessage }) => (errorCode === 0 ? null : kafkaError(errorCode, errorMessage)));
+  if (!validateOnly) {
+    const admin = await cluster.connectedAdmin();
+    await Promise.all(changes.map(({ resource, commands }, i) => (errors[i] ? undefined : untilVisible(admin, resource, commands))));
+  }
+  return errors;
 }
 
 /** Confluent's message for a config the resource does not have, with Kafka's resource type. */
 export function configNotFound(name: string, resource: ConfigResource, clusterId: string): RestError {
   return new RestError(ErrorCode.NotFound, `Config ${name} cannot be found for ${resource.type} ${resource.name} in cluster ${clusterId}.`);
+}
+
+/** Kafka's error for the code, in Kafka's words when it gave some (Java's ApiError.exception()). */
+function kafkaError(errorCode: number, errorMessage: string | null): Error {
+  const error = protocolError(errorCode);
+  if (errorMessage) error.message = errorMessage;
+  return error;
 }
 
 /** The resource's own dynamic entries (not defaults, not inherited): name → value (null if sensitive). */
@@ -181,53 +203,29 @@ function ownEntries(resource: ConfigResource, configs: readonly Config[]): Map<s
   return own;
 }
 
-/** Kafka's refusal of a broker config that only a restart changes (it answers INVALID_REQUEST without saying which). */
-function refuseStatic(resource: ConfigResource, current: readonly Config[], commands: readonly AlterCommand[]): void {
-  if (resource.type !== 'BROKER') return;
-  const readOnly = new Set(current.filter((c) => c.isReadOnly).map((c) => c.name));
-  const names = [...new Set(commands.map((c) => c.name).filter((name) => readOnly.has(name)))];
-  if (names.length > 0) throw kafkaBadRequest(`Cannot update these configs dynamically: Set(${names.join(', ')})`);
+/** The names the resource describes and its own dynamic entries among them. */
+async function ownConfigs(admin: Admin, resource: ConfigResource): Promise<{ known: Set<string>; own: Map<string, string | null> }> {
+  const configs = await describeConfigs(admin, isClusterDefaults(resource) ? await brokerShowingDefaults(admin) : resource);
+  const known = new Set(configs.map((c) => c.name));
+  return { known, own: ownEntries(resource, isClusterDefaults(resource) ? clusterDefaultsOf(configs) : configs) };
 }
 
-function refuseLosingSecrets(resource: ConfigResource, own: ReadonlyMap<string, string | null>, commands: readonly AlterCommand[]): void {
-  const handled = new Set(commands.map((c) => c.name));
-  const hidden = [...own].filter(([name, value]) => value === null && !handled.has(name)).map(([name]) => name);
-  if (hidden.length === 0) return;
-  throw kafkaBadRequest(
-    `${resource.type} ${resource.name} has sensitive dynamic configs (${hidden.join(', ')}) whose values Kafka does not reveal; ` +
-      'altering its configs here would remove them. SET or DELETE them in the same request.',
-  );
-}
-
-async function untilVisible(admin: Admin, resource: ConfigResource, expected: ReadonlyMap<string, string | null>): Promise<void> {
+async function untilVisible(admin: Admin, resource: ConfigResource, commands: readonly AlterCommand[]): Promise<void> {
   for (let attempt = 0; attempt < VISIBLE_ATTEMPTS; attempt++) {
-    if (sameEntries(ownEntries(resource, await describeConfigs(admin, resource)), expected)) return;
+    const { known, own } = await ownConfigs(admin, resource);
+    if (commands.every((command) => shows(command, known, own))) return;
     await sleep(VISIBLE_INTERVAL_MS);
   }
 }
 
-/** Equal sets; a sensitive value (null as read back) matches any value written. */
-function sameEntries(seen: ReadonlyMap<string, string | null>, expected: ReadonlyMap<string, string | null>): boolean {
-  if (seen.size !== expected.size) return false;
-  for (const [name, value] of expected) {
-    if (!seen.has(name)) return false;
-    const shown = seen.get(name);
-    if (shown !== null && value !== null && shown !== value) return false;
-  }
-  return true;
-}
-
-const queues = new Map<string, Promise<void>>();
-
-/** Runs `task` after every earlier task of the same key has settled. */
-function oneAtATime(key: string, task: () => Promise<void>): Promise<void> {
-  const run = (queues.get(key) ?? Promise.resolve()).then(task);
-  const settled = run.catch(() => undefined);
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return run;
+/** Whether a describe shows the command done; a sensitive value (null as read back) matches any value set. */
+function shows(command: AlterCommand, known: ReadonlySet<string>, own: ReadonlyMap<string, string | null>): boolean {
+  // Kafka takes cluster-wide names it does not describe (a plugin's, a misspelt one): nothing will show.
+  if (!known.has(command.name)) return true;
+  if (command.operation === 'DELETE') return !own.has(command.name);
+  if (!own.has(command.name)) return false;
+  const shown = own.get(command.name);
+  return shown === null || shown === command.value;
 }
 
 function kafkaResource(resource: ConfigResource): { type: number; name: string } {
@@ -257,14 +255,3 @@ function toConfig(entry: KafkaConfigEntry): Config {
 }
 
 const byName = (a: Config, b: Config) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
-const kafkaBadRequest = (message: string) => new RestError(ErrorCode.KafkaBadRequest, message);
-
-/** kafkajs's admin refuses the resource named "" (see describeClusterDefaults), so nothing can write it yet. */
-function clusterDefaultsReadOnly(): RestError {
-  return new RestError(
-    501,
-    'Not Implemented: cluster-wide broker configs cannot be altered through this proxy yet; ' +
-      'set them with Kafka\'s kafka-configs tool (--entity-type brokers --entity-default).',
-  );
-}
