@@ -165,6 +165,8 @@ export interface InternalFetchedMessage {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
+  /** As kafkajs decodes them: one entry per name, a list when the name repeats (see record-headers.ts). */
+  headers?: Record<string, Buffer | null | Array<Buffer | null>>;
   isControlRecord?: boolean;
   /** Absent for the legacy message format (magic 0 and 1), which has no transactions. */
   batchContext?: InternalRecordBatch;

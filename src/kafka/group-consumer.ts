@@ -8,7 +8,7 @@
  * looks again.)
  */
 import { createGroupMember, type Consumer, type ConsumerConfig, type Kafka } from './client.ts';
-import { fetchedHeaders } from './partition-fetcher.ts';
+import { fetchedHeaders } from './record-headers.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export interface GroupConsumerOptions {

@@ -9,42 +9,10 @@ import { createInternalCluster, protocolError } from './client.ts';
 import { rootCause } from './kafka-error.ts';
 import { LazyConnection } from './lazy-connection.ts';
 import { needsFreshMetadata, refreshWithin, retryBudget, retryDelay, sleep, withFreshMetadata } from './metadata-retry.ts';
-import type { RecordHeader } from './record-producer.ts';
+import { fetchedHeaders } from './record-headers.ts';
 import type { FetchedRecord, TopicPartition, TopicPartitionOffset } from './topic-partition.ts';
 
 export type { IsolationLevel } from './aborted-transactions.ts';
-
-declare module './topic-partition.ts' {
-  interface FetchedRecord {
-    /** The record's headers (see fetchedHeaders); absent when it has none. */
-    headers?: readonly RecordHeader[];
-  }
-}
-
-/**
- * A fetched record's headers as a list, from kafkajs's decoded object (a name given more than once
- * holds a list of its values, in order; a null value is null). kafkajs has already grouped them by
- * name, so `a, b, a` comes out `a, a, b`, and names that are array indices ("0", "42") come first,
- * in numeric order, as in any JavaScript object. undefined when there are none.
- */
-export function fetchedHeaders(headers: unknown): RecordHeader[] | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  let list: RecordHeader[] | undefined;
-  // for-in, not Object.entries: most records have no headers, and this runs for every record.
-  for (const key in headers) {
-    if (!Object.hasOwn(headers, key)) continue;
-    const value = (headers as Record<string, unknown>)[key];
-    list ??= [];
-    if (!Array.isArray(value)) pushHeader(list, key, value);
-    else for (const one of value as unknown[]) pushHeader(list, key, one);
-  }
-  return list;
-}
-
-/** Buffers and nulls only: kafkajs, merging a header named __proto__, puts Object.prototype first. */
-function pushHeader(list: RecordHeader[], key: string, value: unknown): void {
-  if (value === null || Buffer.isBuffer(value)) list.push({ key, value });
-}
 
 export interface PartitionFetcherOptions {
   /** Java's isolation.level; read_uncommitted by default, as in Java's consumer. */
@@ -289,8 +257,7 @@ export class PartitionFetcher {
     const { messages, nextOffset } = visibleRecords(fetched.messages, fetched.abortedTransactions, from, this.isolationLevel);
     for (const m of messages) {
       const record: FetchedRecord = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
-      // kafkajs decodes them; client.ts's message type leaves them out.
-      const headers = fetchedHeaders((m as { headers?: unknown }).headers);
+      const headers = fetchedHeaders(m.headers);
       if (headers) record.headers = headers;
       result.records.push(record);
     }

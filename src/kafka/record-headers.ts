@@ -43,3 +43,28 @@ export function headersSize(headers: readonly RecordHeader[]): number {
   for (const { key, value } of headers) size += 10 + Buffer.byteLength(key) + (value?.length ?? 0);
   return size;
 }
+
+/**
+ * A fetched record's headers as a list, from kafkajs's decoded object (a name given more than once
+ * holds a list of its values, in order; a null value is null). kafkajs has already grouped them by
+ * name, so `a, b, a` comes out `a, a, b`, and names that are array indices ("0", "42") come first,
+ * in numeric order, as in any JavaScript object. undefined when there are none.
+ */
+export function fetchedHeaders(headers: unknown): RecordHeader[] | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  let list: RecordHeader[] | undefined;
+  // for-in, not Object.entries: most records have no headers, and this runs for every record.
+  for (const key in headers) {
+    if (!Object.hasOwn(headers, key)) continue;
+    const value = (headers as Record<string, unknown>)[key];
+    list ??= [];
+    if (!Array.isArray(value)) pushHeader(list, key, value);
+    else for (const one of value as unknown[]) pushHeader(list, key, one);
+  }
+  return list;
+}
+
+/** Buffers and nulls only: kafkajs, merging a header named __proto__, puts Object.prototype first. */
+function pushHeader(list: RecordHeader[], key: string, value: unknown): void {
+  if (value === null || Buffer.isBuffer(value)) list.push({ key, value });
+}

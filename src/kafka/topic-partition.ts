@@ -1,4 +1,6 @@
 /** Kafka's small vocabulary types, shared by the consumer code. */
+import type { RecordHeader } from './record-producer.ts';
+
 export interface TopicPartition {
   topic: string;
   partition: number;
@@ -12,6 +14,8 @@ export interface FetchedRecord extends TopicPartitionOffset {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: number;
+  /** The record's headers (see fetchedHeaders in record-headers.ts); absent when it has none. */
+  headers?: readonly RecordHeader[];
 }
 
 /** A map key for a topic-partition. */

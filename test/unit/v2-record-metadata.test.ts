@@ -17,7 +17,7 @@ import { parseCreateConsumer, type ConsumerDefaults } from '../../src/http/v2/co
 import { MAX_HEADER_KEY_LENGTH, MAX_RECORD_HEADERS, parseProduceRequest, readProduceRequest } from '../../src/http/v2/produce-request.ts';
 import { recordJson, recordsBody } from '../../src/http/v2/records-body.ts';
 import { recordEvent } from '../../src/http/v2/record-stream.ts';
-import { fetchedHeaders } from '../../src/kafka/partition-fetcher.ts';
+import { fetchedHeaders } from '../../src/kafka/record-headers.ts';
 import { recordSize as outgoingSize } from '../../src/kafka/record-producer.ts';
 import type { FetchedRecord } from '../../src/kafka/topic-partition.ts';
 

@@ -8,7 +8,7 @@
  * truststore is refused by closing the connection. Handlers read the verified certificate with
  * `req.socket.getPeerCertificate()` when `req.socket.authorized` is true.
  */
-import { watchFile, unwatchFile, type Stats } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -23,8 +23,10 @@ const SETTLE_MS = 250;
 export class ServerTls {
   private material: TlsMaterial;
   private readonly servers = new Set<HttpsServer>();
-  private watching: string | null = null;
+  private watching: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
+  /** The watched file as last seen: a change is any difference from it, however late the first look. */
+  private seen: FileIdentity | null;
 
   /** Throws a StartupError when the stores cannot be read. */
   constructor(
@@ -32,6 +34,7 @@ export class ServerTls {
     private readonly logger: Logger,
   ) {
     this.material = loadTlsMaterial(settings);
+    this.seen = settings.reloadWatch ? identity(settings.reloadWatch) : null;
   }
 
   /** Options for https.createServer. */
@@ -50,26 +53,31 @@ export class ServerTls {
     }
     this.servers.add(server);
     if (this.settings.reloadWatch && !this.watching) {
-      this.watching = this.settings.reloadWatch;
-      watchFile(this.watching, { interval: WATCH_INTERVAL_MS, persistent: false }, this.onChange);
+      const file = this.settings.reloadWatch;
+      this.watching = setInterval(() => this.look(file), WATCH_INTERVAL_MS);
+      this.watching.unref();
     }
   }
 
   detach(server: HttpsServer): void {
     this.servers.delete(server);
     if (this.servers.size > 0 || !this.watching) return;
-    unwatchFile(this.watching, this.onChange);
+    clearInterval(this.watching);
     this.watching = null;
     if (this.settle) clearTimeout(this.settle);
   }
 
-  private readonly onChange = (current: Stats, previous: Stats): void => {
-    if (current.mtimeMs === previous.mtimeMs && current.ino === previous.ino && current.size === previous.size) return;
-    if (current.nlink === 0 && current.size === 0) return; // removed: wait for the new file
+  // Compared with what was seen before, not with a baseline the first poll takes: a file replaced
+  // just after start-up still counts as changed.
+  private look(file: string): void {
+    const current = identity(file);
+    if (current === null) return; // removed: wait for the new file
+    if (this.seen && current.mtimeMs === this.seen.mtimeMs && current.ino === this.seen.ino && current.size === this.seen.size) return;
+    this.seen = current;
     if (this.settle) clearTimeout(this.settle);
     this.settle = setTimeout(() => this.reload(), SETTLE_MS);
     this.settle.unref();
-  };
+  }
 
   private reload(): void {
     this.settle = null;
@@ -83,5 +91,20 @@ export class ServerTls {
     this.material = material;
     for (const server of this.servers) server.setSecureContext(material.context);
     this.logger.info({ keystore: this.settings.keystore.location, listeners: this.servers.size }, 'TLS keystore reloaded; new connections get the new certificate');
+  }
+}
+
+interface FileIdentity {
+  mtimeMs: number;
+  ino: number;
+  size: number;
+}
+
+function identity(file: string): FileIdentity | null {
+  try {
+    const { mtimeMs, ino, size } = statSync(file);
+    return { mtimeMs, ino, size };
+  } catch {
+    return null;
   }
 }
