@@ -60,10 +60,13 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
 }
 
 /**
- * Error answers the proxy asks for on purpose, which kafkajs logs like failures: evicting a member
- * that already left the group (every stopped member is evicted in case its own LeaveGroup was lost).
+ * Error answers kafkajs logs like failures that are none: evicting a member that already left the
+ * group (every stopped member is evicted in case its own LeaveGroup was lost), and a coordinator
+ * still loading its state after a broker start, which kafkajs retries (a lasting failure is
+ * reported by the request that gave up).
  */
 function isExpectedAnswer(message: string, extra: Record<string, unknown>): boolean {
+  if (extra.error === "The coordinator is loading and hence can't process requests for this group") return message.startsWith('Response ');
   return message.startsWith('Response LeaveGroup') && extra.error === 'The coordinator is not aware of this member';
 }
 

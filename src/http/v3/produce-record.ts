@@ -75,9 +75,36 @@ interface Serialized {
  * (validated, serialized, its schema looked up) on its own: a record goes to the pool only once
  * every earlier one has. With the pool keeping a client's records on one slot, a stream's records
  * of one partition are written in the order they were sent, as by Confluent's single producer.
+ *
+ * With `coalesce` (a stream's order), records whose turns come within one turn of the event loop
+ * (typically those of one request chunk) go to the pool in one call, in order: the pool's work per
+ * call is then paid per chunk, not per record, while each record still gets its own receipt. A
+ * stream holds at most producer.buffer.memory in flight, so such a call always fits the buffer.
+ * records:batch entries go one by one: each finds room in the buffer, or is refused, on its own.
  */
 export class SendOrder {
   private last: Promise<void> = Promise.resolve();
+  private batch: { records: ProduceRecord[]; results: Promise<RecordResult[]> } | null = null;
+
+  constructor(private readonly coalesce = false) {}
+
+  /** The record's result, from the batch of records handed over in the same turn. */
+  produce(sender: RecordSender, topic: string, record: ProduceRecord, client?: ProduceClient): Promise<RecordResult> {
+    if (!this.coalesce) return sender.produceRecords(topic, [record], undefined, client).then(([result]) => result!);
+    let batch = this.batch;
+    if (!batch) {
+      const records: ProduceRecord[] = [];
+      const results = new Promise<RecordResult[]>((resolve, reject) =>
+        setImmediate(() => {
+          this.batch = null;
+          sender.produceRecords(topic, records, undefined, client).then(resolve, reject);
+        }),
+      );
+      batch = this.batch = { records, results };
+    }
+    const index = batch.records.push(record) - 1;
+    return batch.results.then((results) => results[index]!);
+  }
 
   after<T, R>(ready: Promise<T>, send: (value: T) => Promise<R>): Promise<R> {
     let started!: () => void;
@@ -109,7 +136,7 @@ export function produceRecord(
   request: RecordRequest,
   client?: ProduceClient,
 ): Promise<Outcome> {
-  return order.after(prepare(production, topic, request), (prepared) => send(production, prepared, clusterId, topic, client));
+  return order.after(prepare(production, topic, request), (prepared) => send(production, order, prepared, clusterId, topic, client));
 }
 
 async function prepare(production: RecordProduction, topic: string, request: RecordRequest): Promise<Prepared> {
@@ -139,18 +166,18 @@ async function prepare(production: RecordProduction, topic: string, request: Rec
   }
 }
 
-async function send(production: RecordProduction, prepared: Prepared, clusterId: string, topic: string, client?: ProduceClient): Promise<Outcome> {
+async function send(production: RecordProduction, order: SendOrder, prepared: Prepared, clusterId: string, topic: string, client?: ProduceClient): Promise<Outcome> {
   if ('error' in prepared) return prepared;
   const { record, key, value } = prepared;
   try {
-    const [result] = await production.sender.produceRecords(topic, [record], undefined, client);
-    if ('failure' in result!) return errorOutcome(result.failure.errorCode, result.failure.message);
+    const result = await order.produce(production.sender, topic, record, client);
+    if ('failure' in result) return errorOutcome(result.failure.errorCode, result.failure.message);
     const receipt: Receipt = {
       cluster_id: clusterId,
       topic_name: topic,
-      partition_id: result!.partition,
-      offset: result!.offset,
-      timestamp: new Date(result!.timestamp ?? record.timestamp!).toISOString(),
+      partition_id: result.partition,
+      offset: result.offset,
+      timestamp: new Date(result.timestamp ?? record.timestamp!).toISOString(),
     };
     if (key.receipt) receipt.key = key.receipt;
     if (value.receipt) receipt.value = value.receipt;

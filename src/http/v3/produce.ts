@@ -45,7 +45,7 @@ export function registerProduceRoutes(router: Router, v3: V3): void {
 
   router.post(RECORDS, async (ctx) => {
     const { clusterId, topic } = path(ctx);
-    const order = new SendOrder();
+    const order = new SendOrder(true);
     const admit = services.admit?.(ctx);
     await streamProduce(ctx, services.stream, async (value, client, bytes) => {
       const refused = admit?.(bytes);
