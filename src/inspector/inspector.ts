@@ -105,7 +105,7 @@ export class Inspector {
     if (summary.kind === 'consumer') {
       const instance = this.sources.consumers.list().find((i) => i.actorId === id)!;
       const { session, lastError, lastRead, queue, joinAttempt, incidents } = instance.context;
-      const { group, name, config, subscription, assignment, positions, memberId, createdAt } = session.context;
+      const { group, name, owner, config, subscription, assignment, positions, memberId, createdAt } = session.context;
       const assigned = instance.assignment;
       const [partitions, members] = await Promise.all([
         this.partitions(group, assigned, positions, config.autoOffsetReset),
@@ -116,6 +116,8 @@ export class Inspector {
         context: {
           group,
           name,
+          // The principal the instance answers to (null: created without authentication, anyone's).
+          owner: owner ?? null,
           format: config.format,
           config,
           subscription,

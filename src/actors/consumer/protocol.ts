@@ -92,6 +92,8 @@ export interface CommandEnvelope<C extends ConsumerCommand = ConsumerCommand> {
   requestId: string;
   /** Epoch milliseconds after which nobody waits for the answer. */
   deadline: number;
+  /** The caller's principal name (undefined when unauthenticated): checked against the instance's owner. */
+  principal?: string;
   command: C;
 }
 
@@ -107,6 +109,8 @@ export type Answer<T = unknown> = { ok: true; value: T } | { ok: false; error: W
 export interface CreateInstance {
   name?: string;
   config: InstanceConfig;
+  /** The creating principal's name, when authenticated: the instance's owner. */
+  owner?: string;
 }
 
 /** Where HTTP adapters send consumer commands; served in-process by the supervisor. */

@@ -36,6 +36,11 @@ export interface SessionInput {
   name: string;
   config: InstanceConfig;
   at: number;
+  /**
+   * The principal that created the instance, who alone may use it (ownership.ts). Set only when
+   * authentication gave one, so unauthenticated instances (and older journals) read as unowned.
+   */
+  owner?: string;
 }
 
 export interface SessionContext extends SessionInput {

@@ -1,8 +1,9 @@
 /**
  * Owns the consumer actors of this process and serves the consumer port: creation (unique per
- * group and name), routing of commands by reference, recovery from the journal at start-up, and
- * shutdown. Each actor keeps its own expiry timer; an instance whose deadline passed while the
- * proxy was down is ended here without touching Kafka (its stale positions are never committed).
+ * group and name), routing of commands by reference (only the instance's owner reaches it),
+ * recovery from the journal at start-up, and shutdown. Each actor keeps its own expiry timer; an
+ * instance whose deadline passed while the proxy was down is ended here without touching Kafka
+ * (its stale positions are never committed).
  */
 import { randomUUID } from 'node:crypto';
 import { initialTransition } from 'xstate';
@@ -10,6 +11,7 @@ import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import { CONSUMER_ACTOR_TYPE, ConsumerActor, type ConsumerDeps } from './consumer-actor.ts';
 import type { AnswerOf, CommandEnvelope, ConsumerCommand, ConsumerPort, ConsumerRef, CreateInstance, InstanceDescription } from './protocol.ts';
 import type { SessionSnapshot } from './decide.ts';
+import { mayUse } from './ownership.ts';
 import { foldSession } from './recovery.ts';
 import { consumerSessionMachine, type SessionInput } from './session-machine.ts';
 
@@ -62,7 +64,8 @@ export class ConsumerSupervisor implements ConsumerPort {
       throw new RestError(42903, `Too many consumer instances: this proxy holds at most ${this.maxInstances} (consumer.instances.max); delete unused instances or retry later.`, 429);
     }
     const actorId = `consumer-${randomUUID()}`;
-    const input: SessionInput = { group, name, config: request.config, at: Date.now() };
+    // The owner is journaled only when there is one: unowned instances are journaled as before.
+    const input: SessionInput = { group, name, config: request.config, at: Date.now(), ...(request.owner !== undefined && { owner: request.owner }) };
     this.deps.journal.append(actorId, CONSUMER_ACTOR_TYPE, 'Created', input);
     const [session] = initialTransition(consumerSessionMachine, input);
     this.spawn(actorId, session);
@@ -71,7 +74,8 @@ export class ConsumerSupervisor implements ConsumerPort {
 
   async ask<C extends ConsumerCommand>(envelope: CommandEnvelope<C>): Promise<AnswerOf[C['type']]> {
     const actor = this.instances.get(key(envelope.ref));
-    if (!actor) throw Errors.consumerInstanceNotFound();
+    // Another principal's instance is answered exactly as one that does not exist, and left untouched.
+    if (!actor || !mayUse(actor.context.session.context.owner, envelope.principal)) throw Errors.consumerInstanceNotFound();
     let timer: NodeJS.Timeout | undefined;
     // Nobody waits past the deadline: the caller is answered, and the actor drops the request.
     const late = new Promise<never>((_, reject) => {

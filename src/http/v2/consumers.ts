@@ -1,8 +1,9 @@
 /**
  * API v2 consumers (Confluent's ConsumersResource): instances, subscriptions, assignments,
  * positions, offsets and records. Handlers parse and validate, then send a command through the
- * consumer port with a deadline; they never touch an instance. A records response is acknowledged
- * to the instance once written, or reported failed (client gone), so its records are put back.
+ * consumer port with a deadline and the caller's principal; they never touch an instance. A
+ * records response is acknowledged to the instance once written, or reported failed (client
+ * gone), so its records are put back.
  */
 import type Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
@@ -75,13 +76,14 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
   const { consumers, body, defaults } = options;
   const accepts = consumes([MediaType.V2, ...EMBEDDED_OFFERS.map((o) => o.type)]);
   const v2 = produces(CONSUMER_RESPONSE);
-  const instanceOf = (ctx: Context) => new InstanceClient(ctx, consumers, options.answerWithinMs);
+  const instanceOf = (ctx: Context) => new InstanceClient(ctx, portFor(ctx, consumers), options.answerWithinMs);
   const ask = <C extends ConsumerCommand>(ctx: Context, command: C): Promise<AnswerOf[C['type']]> => instanceOf(ctx).ask(command);
   const base = '/consumers/:group/instances/:instance';
 
   router.post('/consumers/:group', accepts, v2, async (ctx) => {
     const request = parseCreateConsumer(await body.read(ctx), defaults);
-    const created = await consumers.create(ctx.params.group!, request);
+    const owner = ctx.state.principal?.name;
+    const created = await consumers.create(ctx.params.group!, owner === undefined ? request : { ...request, owner });
     ctx.body = { instance_id: created.name, base_uri: baseUri(ctx, options.advertisedListeners, created.group, created.name) };
   });
 
@@ -153,7 +155,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
     // Confluent takes the smaller of timeout and consumer.request.timeout.ms: huge values are fine.
     const timeoutMs = Math.min(queryInt(ctx, 'timeout', -1), MAX_CONSUMER_REQUEST_TIMEOUT_MS);
     const maxBytes = queryInt(ctx, 'max_bytes', -1);
-    if (ctx.state.responseType === MediaType.EVENT_STREAM) return streamRecords(ctx, options, { timeoutMs, maxBytes });
+    if (ctx.state.responseType === MediaType.EVENT_STREAM) return streamRecords(ctx, { ...options, consumers: portFor(ctx, consumers) }, { timeoutMs, maxBytes });
     const format = FORMAT_OF_TYPE[ctx.state.responseType as string]!;
     const requestId = randomUUID();
     // A client that leaves while the read waits cancels it: what it took goes back at once.
@@ -185,6 +187,19 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
     // Written as bytes, not as objects for Koa to stringify: the same JSON, for a fraction of the CPU.
     ctx.body = recordsBody(answer.records, format);
   });
+}
+
+/**
+ * The port as the request's principal uses it: every command carries the principal's name, so
+ * the supervisor answers another owner's instance as unknown. Unauthenticated: the port as is.
+ */
+function portFor(ctx: Context, consumers: ConsumerPort): ConsumerPort {
+  const principal = ctx.state.principal?.name;
+  if (principal === undefined) return consumers;
+  return {
+    create: (group, request) => consumers.create(group, request),
+    ask: (envelope) => consumers.ask({ ...envelope, principal }),
+  };
 }
 
 /** `base_uri`: the advertised listener with the request's scheme, else the request's own origin. */
