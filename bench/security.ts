@@ -34,7 +34,6 @@ import { HttpsProduceClient, type TlsConnections } from './lib/https-produce.ts'
 import { round, type OpResult } from './lib/load.ts';
 import { childPids, CpuMeter } from './lib/proc.ts';
 import { inRounds, type Merged } from './lib/rounds.ts';
-import { startHttpsProxy } from './lib/proxy-https.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
 const { Kafka, logLevel } = kafkajs;
@@ -104,8 +103,8 @@ async function main(): Promise<void> {
   // next to no CPU (the "other" column shows it).
   log('starting proxies: http, https, https + Basic…');
   const plain = started(await startProxyProcess(proxySettings('http')));
-  const secure = started(await startHttpsProxy({ ...proxySettings('https'), ...tls }, { ca: caPem }));
-  const authed = started(await startHttpsProxy({ ...proxySettings('basic'), ...tls, ...basic }, { ca: caPem, authorization: authorization(USERS.plain) }));
+  const secure = started(await startProxyProcess({ ...proxySettings('https'), ...tls }, { https: { ca: caPem } }));
+  const authed = started(await startProxyProcess({ ...proxySettings('basic'), ...tls, ...basic }, { https: { ca: caPem, authorization: authorization(USERS.plain) } }));
 
   const cold = await firstRequests(authed.url, caPem, bodiesFor(1)[0]!, topic('cold'), authorization(USERS.plain), authorization(USERS.bcrypt));
   const compareMs = timed(() => bcrypt.compareSync(USERS.bcrypt.password, bcryptHash));

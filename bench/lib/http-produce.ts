@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { OpResult } from './load.ts';
+import { checkProduceAnswer } from './produce-answer.ts';
 
 const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
 const V2 = 'application/vnd.kafka.v2+json';
@@ -35,23 +36,7 @@ export class ProduceClient {
   /** POSTs one pre-encoded body to /topics/{topic} and checks the answer for `records` records. */
   async produce(topic: string, body: Buffer, records: number): Promise<OpResult> {
     const { status, text } = await this.post(`/topics/${encodeURIComponent(topic)}`, body);
-    if (status !== 200) return { okRecords: 0, recordErrors: 0, requestError: `HTTP ${status}: ${text.slice(0, 160)}` };
-    const offsets = parseOffsets(text);
-    if (offsets === null) return { okRecords: 0, recordErrors: 0, requestError: `malformed produce response: ${text.slice(0, 160)}` };
-    if (offsets.length !== records) return { okRecords: 0, recordErrors: 0, requestError: `${offsets.length} offsets for ${records} records` };
-    let okRecords = 0;
-    let recordErrors = 0;
-    let recordErrorSample: string | undefined;
-    for (const o of offsets) {
-      // error_code != null is the documented failure; an answer with neither error nor offset is one too.
-      if (o.error_code === null && typeof o.offset === 'number') {
-        okRecords++;
-      } else {
-        recordErrors++;
-        recordErrorSample ??= o.error_code === null ? 'no offset and no error' : `${o.error_code} ${o.error ?? ''}`;
-      }
-    }
-    return recordErrorSample === undefined ? { okRecords, recordErrors, requestError: null } : { okRecords, recordErrors, requestError: null, recordErrorSample };
+    return checkProduceAnswer(status, text, records);
   }
 
   close(): void {
@@ -81,31 +66,4 @@ export class ProduceClient {
       req.end(body);
     });
   }
-}
-
-interface Offset {
-  offset: unknown;
-  error_code: number | null;
-  error: string | null;
-}
-
-function parseOffsets(text: string): Offset[] | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('offsets' in parsed) || !Array.isArray(parsed.offsets)) return null;
-  const offsets: Offset[] = [];
-  for (const entry of parsed.offsets as unknown[]) {
-    if (typeof entry !== 'object' || entry === null) return null;
-    const { offset, error_code: code, error } = entry as Record<string, unknown>;
-    offsets.push({
-      offset,
-      error_code: typeof code === 'number' ? code : code === null || code === undefined ? null : -1,
-      error: typeof error === 'string' ? error : null,
-    });
-  }
-  return offsets;
 }

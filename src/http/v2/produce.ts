@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { PartitionOffset, ProduceClient, ProduceRecord } from '../../actors/producer/pool.ts';
+import { requestClient } from '../produce-client.ts';
 import { codecFor } from '../../codecs/index.ts';
 import { ErrorCode } from '../../errors.ts';
 import type { RequestBody } from '../app.ts';
@@ -44,7 +45,7 @@ export function registerProduceRoutes(router: Router, producer: Producer, body: 
       const codec = codecFor(format)!;
       records = request.records.map((record) => produceRecord({ key: codec.encode(record.key), value: codec.encode(record.value) }, record));
     }
-    const offsets = await producer.produce(topic, records, defaultPartition, clientGone(ctx));
+    const offsets = await producer.produce(topic, records, defaultPartition, requestClient(ctx));
     ctx.status = statusOf(offsets);
     ctx.body = { offsets, key_schema_id: keySchemaId, value_schema_id: valueSchemaId };
   };
@@ -56,22 +57,6 @@ export function registerProduceRoutes(router: Router, producer: Producer, body: 
   );
 }
 
-/** The request's client: gone once the connection closed before the answer was written. */
-function clientGone(ctx: Context): ProduceClient {
-  const res = ctx.res;
-  return {
-    get gone() {
-      return res.destroyed && !res.writableFinished;
-    },
-    onGone(listener) {
-      const closed = () => {
-        if (!res.writableFinished) listener();
-      };
-      res.once('close', closed);
-      return () => res.off('close', closed);
-    },
-  };
-}
 
 /** 200 even when records failed, except that failed authentication/authorization set the status. */
 function statusOf(offsets: PartitionOffset[]): number {

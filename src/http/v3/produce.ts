@@ -14,7 +14,7 @@ import { ProduceSchemas } from './produce-schemas.ts';
 import { produceBatch, readBatch } from './produce-batch.ts';
 import { streamProduce, type StreamLimits } from './produce-stream.ts';
 import type { V3 } from './routes.ts';
-import type { ProduceClient } from '../../actors/producer/pool.ts';
+import { requestClient } from '../produce-client.ts';
 import type { ProduceAdmission } from '../rate-limit/middleware.ts';
 
 /** What v3 produce needs from the proxy (the producer pool, schema codecs, limits). */
@@ -69,19 +69,3 @@ export function registerProduceRoutes(router: Router, v3: V3): void {
   });
 }
 
-/** The client of a records:batch request: gone once its connection closed before the answer. */
-function requestClient(ctx: Context): ProduceClient {
-  const res = ctx.res;
-  return {
-    get gone() {
-      return res.destroyed && !res.writableFinished;
-    },
-    onGone(listener) {
-      const closed = () => {
-        if (!res.writableFinished) listener();
-      };
-      res.once('close', closed);
-      return () => res.off('close', closed);
-    },
-  };
-}
