@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
 import { b64 } from '../helpers/consumer.ts';
-import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
+import { pauseBroker, resumeBroker, startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { BINARY, call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 import { readTopic, untilRecordCount } from '../helpers/topic-contents.ts';
 
@@ -27,12 +27,8 @@ after(async () => {
   await own?.remove();
 });
 
-function pause(): void {
-  process.kill(own.broker.pid!, 'SIGSTOP');
-}
-function resume(): void {
-  if (own?.broker.pid) process.kill(own.broker.pid, 'SIGCONT');
-}
+const pause = () => pauseBroker(own.broker);
+const resume = () => resumeBroker(own?.broker);
 
 async function proxyWith(settings: Record<string, string>): Promise<TestProxy> {
   const proxy = await startTestProxy({ 'bootstrap.servers': own.broker.bootstrapServers, 'producer.pool.size': '1', ...settings });
@@ -70,7 +66,7 @@ test('a full producer.buffer.memory answers 429 and writes nothing; what it held
   const topic = await warmTopic(proxy, 'buffer');
   const value = (name: string) => name.padEnd(1500, '.');
 
-  pause();
+  await pause();
   let held: Array<ReturnType<typeof produce>>;
   const refused = [];
   try {
@@ -108,7 +104,7 @@ test('requests that expired while queued are never sent; the one in flight canno
   const topic = await warmTopic(proxy, 'expiry');
   const slot = proxy.pool.slots[0]!;
 
-  pause();
+  await pause();
   let inFlight;
   let queued;
   try {
@@ -157,7 +153,7 @@ test('kafkajs retries of a request that timed out are written once', async () =>
   const proxy = await proxyWith({ 'client.request.timeout.ms': '1500', 'producer.delivery.timeout.ms': '60000' });
   const topic = await warmTopic(proxy, 'retried');
 
-  pause();
+  await pause();
   let reply;
   try {
     const pending = produce(proxy, `/topics/${topic}`, one('retried'));
@@ -184,7 +180,7 @@ test('after a send that failed although the broker wrote it, the next record is 
   const proxy = await proxyWith({ 'client.request.timeout.ms': '1500', 'producer.retries': '1', 'producer.delivery.timeout.ms': '60000' });
   const topic = await warmTopic(proxy, 'renewed');
 
-  pause();
+  await pause();
   let failed;
   try {
     failed = await produce(proxy, `/topics/${topic}`, one('first'));

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
 import { b64 } from '../helpers/consumer.ts';
-import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
+import { pauseBroker, resumeBroker, startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 
 let own: OwnBroker;
@@ -25,7 +25,7 @@ before(async () => {
   });
 });
 after(async () => {
-  if (own?.broker.pid) process.kill(own.broker.pid, 'SIGCONT');
+  resumeBroker(own?.broker);
   await proxy?.close();
   await own?.remove();
 });
@@ -37,13 +37,13 @@ test('a request timeout fails its own records only; the slot stays connected', a
   const journaled = () => proxy.journal.read({ actorType: 'producer-slot' }).map((e) => e.type);
   const reconnectsBefore = journaled().filter((t) => t === 'SlotReconnecting').length;
 
-  process.kill(own.broker.pid!, 'SIGSTOP');
+  await pauseBroker(own.broker);
   let slow;
   try {
     slow = await produce(proxy, `/topics/${topic}`, { records: [{ value: b64('slow') }] });
   } finally {
     await sleep(200);
-    process.kill(own.broker.pid!, 'SIGCONT');
+    resumeBroker(own.broker);
   }
   assert.equal(slow.body.offsets[0].error_code, 50003, JSON.stringify(slow.body));
 
