@@ -144,7 +144,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       metrics,
     },
     config.id,
-    config.limits.consumerInstancesMax,
+    { maxInstances: config.limits.consumerInstancesMax, maxPerPrincipal: config.limits.consumerInstancesMaxPerPrincipal },
   );
   const { recovered, expired } = consumers.recover();
   // Always said, zeros included: an operator checking a restart should not have to infer it.

@@ -68,6 +68,12 @@ export const LIMIT_SETTINGS = {
     '0',
     'Most v2 consumer instances this proxy holds (recovered ones included); creating more → 429 (error_code 42903). 0 = no limit.',
   ),
+  consumerInstancesMaxPerPrincipal: setting(
+    'consumer.instances.max.per.principal',
+    integer(0),
+    '0',
+    'Most v2 consumer instances one authenticated principal owns at once (recovered ones included); creating more → 429 (error_code 42903). Unauthenticated instances count only against consumer.instances.max. 0 = no limit.',
+  ),
   corsAllowOrigin: setting(
     'access.control.allow.origin',
     list,
@@ -104,6 +110,8 @@ export interface LimitSettings {
   readonly serverConnectionLimit: number;
   /** 0 = no limit. */
   readonly consumerInstancesMax: number;
+  /** 0 = no limit. */
+  readonly consumerInstancesMaxPerPrincipal: number;
   readonly cors: { readonly allowOrigins: string[]; readonly allowMethods: string[]; readonly allowHeaders: string[] };
   readonly managementAllowedHosts: string[];
 }
@@ -125,6 +133,7 @@ export function readLimitSettings(value: <T>(s: DefaultedSetting<T>) => T): Limi
     produceRate: value(s.produceRateLimitEnabled) ? produceRate : null,
     serverConnectionLimit: value(s.serverConnectionLimit),
     consumerInstancesMax: value(s.consumerInstancesMax),
+    consumerInstancesMaxPerPrincipal: value(s.consumerInstancesMaxPerPrincipal),
     cors: { allowOrigins: value(s.corsAllowOrigin), allowMethods: value(s.corsAllowMethods), allowHeaders: value(s.corsAllowHeaders) },
     managementAllowedHosts: value(s.managementAllowedHosts),
   };

@@ -155,3 +155,44 @@ describe('consumer instance ownership', () => {
   });
 });
 
+
+describe('consumer.instances.max.per.principal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'consumer-per-principal-'));
+  const users = join(dir, 'password.properties');
+  let proxy: TestProxy;
+  before(async () => {
+    writeFileSync(users, 'alice: alice-secret, developer\nbob: bob-secret, developer\n');
+    proxy = await startTestProxy({
+      'authentication.method': 'BASIC',
+      'authentication.basic.users.file': users,
+      'consumer.instances.max.per.principal': '2',
+    });
+  });
+  after(async () => {
+    await proxy?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const create = (who: Who, group: string, name: string) =>
+    call(`${proxy.url}/consumers/${group}`, { method: 'POST', headers: { ...CREDENTIALS[who], 'Content-Type': V2 }, body: { name } });
+  const remove = (who: Who, group: string, name: string) =>
+    call(`${proxy.url}/consumers/${group}/instances/${name}`, { method: 'DELETE', headers: { ...CREDENTIALS[who], 'Content-Type': V2 } });
+
+  test('alice\'s third instance is 429 (42903) naming the key, across groups; bob still gets his; a deletion frees a place', async () => {
+    const [g1, g2] = [uniqueTopic('per-principal-a'), uniqueTopic('per-principal-b')];
+    assert.deepEqual([(await create('alice', g1, 'one')).status, (await create('alice', g2, 'two')).status], [200, 200]);
+    const third = await create('alice', g1, 'three');
+    assert.equal(third.status, 429, JSON.stringify(third.body));
+    assert.equal(third.body.error_code, 42903);
+    assert.match(third.body.message, /alice .*consumer\.instances\.max\.per\.principal/);
+    assert.equal((await create('alice', g1, 'one')).status, 409, 'a taken name is still a conflict, not a limit');
+
+    assert.deepEqual([(await create('bob', g1, 'b1')).status, (await create('bob', g1, 'b2')).status], [200, 200], 'bob has places of his own');
+    assert.equal((await create('bob', g1, 'b3')).status, 429);
+
+    assert.equal((await remove('alice', g2, 'two')).status, 204);
+    assert.equal((await create('alice', g1, 'three')).status, 200, 'deleting one frees a place');
+    for (const [who, group, name] of [['alice', g1, 'one'], ['alice', g1, 'three'], ['bob', g1, 'b1'], ['bob', g1, 'b2']] as const) {
+      assert.equal((await remove(who, group, name)).status, 204);
+    }
+  });
+});

@@ -24,8 +24,8 @@ export class ConsumerSupervisor implements ConsumerPort {
   constructor(
     private readonly deps: ConsumerDeps,
     private readonly proxyId: string,
-    /** `consumer.instances.max`: instances held at once, recovered ones included; 0 = no limit. */
-    private readonly maxInstances = 0,
+    /** `consumer.instances.max` (all instances) and `.per.principal` (one owner's); recovered ones count; 0 = no limit. */
+    private readonly limits: { maxInstances?: number; maxPerPrincipal?: number } = {},
   ) {}
 
   /** Brings back every instance the journal says is alive; says how many, and how many had expired. */
@@ -59,9 +59,17 @@ export class ConsumerSupervisor implements ConsumerPort {
     if (this.instances.has(key({ group, instance: name }))) {
       throw new RestError(ErrorCode.ConsumerAlreadyExists, 'Consumer with specified consumer ID already exists in the specified consumer group.');
     }
-    if (this.maxInstances > 0 && this.instances.size >= this.maxInstances) {
+    const { maxInstances = 0, maxPerPrincipal = 0 } = this.limits;
+    if (maxInstances > 0 && this.instances.size >= maxInstances) {
       // 42903 is this proxy's own code (Confluent has no instance limit); see docs/SECURITY.md.
-      throw new RestError(42903, `Too many consumer instances: this proxy holds at most ${this.maxInstances} (consumer.instances.max); delete unused instances or retry later.`, 429);
+      throw new RestError(42903, `Too many consumer instances: this proxy holds at most ${maxInstances} (consumer.instances.max); delete unused instances or retry later.`, 429);
+    }
+    if (maxPerPrincipal > 0 && request.owner !== undefined && this.ownedBy(request.owner) >= maxPerPrincipal) {
+      throw new RestError(
+        42903,
+        `Too many consumer instances: ${request.owner} owns ${maxPerPrincipal}, the most one principal may (consumer.instances.max.per.principal); delete unused instances or retry later.`,
+        429,
+      );
     }
     const actorId = `consumer-${randomUUID()}`;
     // The owner is journaled only when there is one: unowned instances are journaled as before.
@@ -102,6 +110,12 @@ export class ConsumerSupervisor implements ConsumerPort {
 
   list(): ConsumerActor[] {
     return [...this.instances.values()];
+  }
+
+  private ownedBy(owner: string): number {
+    let owned = 0;
+    for (const actor of this.instances.values()) if (actor.context.session.context.owner === owner) owned++;
+    return owned;
   }
 
   /** Proxy shutdown: instances stay alive in the journal and come back on the next start. */
