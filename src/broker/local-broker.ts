@@ -16,6 +16,7 @@ import { brokerLogProblem, stopOrphan } from './broker-process.ts';
 import { freePort, portInUse } from './free-port.ts';
 import { findJava } from './java.ts';
 import { probeMetadata } from './metadata-probe.ts';
+import { brokerCredentials, checkBrokerSasl, saslProperties, scramFormatArguments, type BrokerSasl, type SaslPlainCredentials } from './broker-security.ts';
 
 const execFileAsync = promisify(execFile);
 const PROPERTIES_FILE = 'server.properties';
@@ -28,6 +29,12 @@ export interface LocalBrokerOptions {
   port?: number;
   /** Let producers create topics by producing to them, as a stock Kafka does. */
   autoCreateTopics?: boolean;
+  /**
+   * SASL/ACL mode (broker-security.ts): the client listener takes SASL_PLAINTEXT logins (PLAIN and
+   * SCRAM-SHA-512) from these users only, and StandardAuthorizer denies what no ACL allows. SCRAM
+   * credentials are stored when the directory is first formatted; later starts keep those.
+   */
+  sasl?: BrokerSasl;
   /** Extra broker properties, appended last. */
   properties?: Record<string, string>;
   startTimeoutMs?: number;
@@ -51,6 +58,8 @@ export class LocalBroker {
     readonly controllerPort: number,
     private readonly java: string,
     private readonly startTimeoutMs: number,
+    /** In SASL mode, the broker's own super user (PLAIN): for admin clients that create topics and ACLs. */
+    readonly superUser: SaslPlainCredentials | null,
   ) {}
 
   get bootstrapServers(): string {
@@ -71,6 +80,7 @@ export class LocalBroker {
    * files), formats storage once and starts the broker; resolves when it answers metadata requests.
    */
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
+    if (options.sasl) checkBrokerSasl(options.sasl);
     if (!existsSync(kafkaLibs)) {
       throw new StartupError(`Kafka's jars are missing in ${kafkaLibs}: run \`npm run kafka:fetch\`, or set bootstrap.servers to use an existing Kafka cluster`);
     }
@@ -85,11 +95,12 @@ export class LocalBroker {
         throw new StartupError(`port ${options.port} for the embedded Kafka broker is already in use: stop what uses it, or set embedded.broker.port to a free port`);
       }
       const port = options.port ?? (await freePort());
-      const broker = new LocalBroker(dir, port, await freePort(), java.path, options.startTimeoutMs ?? 120_000);
+      const superUser = options.sasl ? brokerCredentials() : null;
+      const broker = new LocalBroker(dir, port, await freePort(), java.path, options.startTimeoutMs ?? 120_000, superUser);
       broker.lock = lock;
       writeFileSync(broker.propertiesFile, serverProperties(broker, options));
       writeFileSync(broker.log4jFile, LOG4J2_CONFIG);
-      await broker.format();
+      await broker.format(options.sasl ? scramFormatArguments(options.sasl) : []);
       await broker.resume(options.signal);
       return broker;
     } catch (error) {
@@ -123,7 +134,7 @@ export class LocalBroker {
         if (signal?.aborted) throw signal.reason;
         if (spawnError) throw new StartupError(`could not run ${this.java}: ${(spawnError as Error).message}`);
         if (!this.process) throw new StartupError(`the embedded Kafka broker exited during start-up${brokerLogProblem(this.logFile)}; see ${this.logFile}`);
-        if (await probeMetadata('127.0.0.1', this.port, 1000)) return;
+        if (await probeMetadata('127.0.0.1', this.port, 1000, this.superUser ?? undefined)) return;
         await sleep(250);
       }
       throw new StartupError(`the embedded Kafka broker did not answer within ${this.startTimeoutMs} ms; see ${this.logFile}`);
@@ -177,13 +188,13 @@ export class LocalBroker {
   }
 
   /** Formats the storage directory once; a restart on the same dir keeps its cluster id and data. */
-  private async format(): Promise<void> {
+  private async format(extraArguments: string[]): Promise<void> {
     if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
     const clusterId = randomBytes(16).toString('base64url');
     await execFileAsync(
       this.java,
       // `=` form: a base64url id may start with '-', which would read as an option.
-      [...jvmArgs(this), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', this.propertiesFile, '--ignore-formatted'],
+      [...jvmArgs(this), 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', this.propertiesFile, '--ignore-formatted', ...extraArguments],
       { maxBuffer: 16 * 1024 * 1024 },
     );
   }
@@ -224,6 +235,7 @@ function serverProperties(broker: LocalBroker, options: LocalBrokerOptions): str
     'group.initial.rebalance.delay.ms': '0',
     'num.network.threads': '2',
     'num.io.threads': '4',
+    ...(options.sasl && broker.superUser ? saslProperties(options.sasl, broker.superUser, broker.port, broker.controllerPort) : {}),
     ...options.properties,
   };
   return Object.entries(lines)
