@@ -13,6 +13,7 @@
  * JSON.parse then checks and builds the value from its bytes. Strings, most of a produce body, are
  * skipped with indexOf, not byte by byte.
  */
+import { isAscii } from 'node:buffer';
 import { MAX_JSON_NESTING_DEPTH, nestingDepthMessage } from './json-depth.ts';
 
 export type JsonStreamItem =
@@ -217,7 +218,9 @@ export class JsonStreamParser {
     if (bytes.length > this.maxValueBytes) return this.tooLarge();
     let text: string;
     try {
-      text = this.decoder ? this.decoder.decode(bytes) : bytes.toString('latin1');
+      // ASCII (base64 and JSON punctuation: most of a produce body) is the same text in either
+      // encoding, and Latin-1 is the cheapest decoding; only other bytes need the UTF-8 check.
+      text = this.decoder && !isAscii(bytes) ? this.decoder.decode(bytes) : bytes.toString('latin1');
     } catch {
       return this.fail('syntax', 'Invalid UTF-8 in the request body');
     }

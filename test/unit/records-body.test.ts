@@ -5,7 +5,7 @@ import type { RestRecord } from '../../src/actors/consumer/protocol.ts';
 import { binaryCodec } from '../../src/codecs/binary.ts';
 import { jsonCodec } from '../../src/codecs/json.ts';
 import type { EmbeddedFormat } from '../../src/codecs/embedded-format.ts';
-import { recordJson, recordsBody } from '../../src/http/v2/records-body.ts';
+import { recordEvent, recordEvents, recordJson, recordsBody } from '../../src/http/v2/records-body.ts';
 
 /** Topics no Kafka cluster would allow, to prove the escaping is JSON.stringify's. */
 const TRICKY_TOPICS = ['bench-consume', 'a.b_c-1', 'quote"d', 'back\\slash', 'new\nline', 'tab\tand\u0001ctl', 'é-ü-ß', '日本語', 'emoji-😀', 'sep\u2028\u2029', 'lone-\ud800-surrogate', ''];
@@ -20,12 +20,39 @@ function assertSameAsStringify(records: RestRecord[], format: EmbeddedFormat): v
   assert.ok(body.equals(expected), 'the bytes are those of JSON.stringify');
   assert.deepEqual(JSON.parse(body.toString('utf8')), JSON.parse(JSON.stringify(records)));
   for (const r of records) assert.equal(recordJson(r, format), JSON.stringify(r));
+  assertEventsSameAsStringify(records, format);
+}
+
+/** The event stream's bytes: per record its `id`, then JSON.stringify's text as `data`. */
+function assertEventsSameAsStringify(records: RestRecord[], format: EmbeddedFormat): void {
+  const texts = records.map((r) => `id: ${r.topic}/${r.partition}/${r.offset}\nevent: record\ndata: ${JSON.stringify(r)}\n\n`);
+  const events = recordEvents(records, format);
+  const expected = Buffer.from(texts.join(''), 'utf8'); // a lone surrogate in an id line is U+FFFD either way
+  assert.equal(events.toString('utf8'), expected.toString('utf8'));
+  assert.ok(events.equals(expected), 'the bytes are those of the event texts');
+  records.forEach((r, i) => assert.equal(recordEvent(r, format), texts[i]));
 }
 
 describe('recordsBody', () => {
   test('no records is an empty array', () => {
     assert.equal(recordsBody([], 'binary').toString(), '[]');
     assert.equal(recordsBody([], 'json').toString(), '[]');
+    assert.equal(recordEvents([], 'binary').length, 0, 'and no events at all');
+    assert.equal(recordEvents([], 'json').length, 0);
+  });
+
+  test('events: each binary record is one event, its id where the record is, nothing between them', () => {
+    const events = recordEvents([rec('t', null, 'YQ==', 0, 9), rec('u', 'Yg==', null, 12, 1_000_000)], 'binary').toString();
+    assert.equal(
+      events,
+      'id: t/0/9\nevent: record\ndata: {"topic":"t","key":null,"value":"YQ==","partition":0,"offset":9}\n\n' +
+        'id: u/12/1000000\nevent: record\ndata: {"topic":"u","key":"Yg==","value":null,"partition":12,"offset":1000000}\n\n',
+    );
+  });
+
+  test('events: a read of 1,000 binary records of 1 KiB', () => {
+    const records = Array.from({ length: 1000 }, (_, i) => rec('bench-consume', null, b64(1024), i % 6, 33_000 + i));
+    assertSameAsStringify(records, 'binary');
   });
 
   test('binary: base64 keys and values, null keys and values, as JSON.stringify writes them', () => {

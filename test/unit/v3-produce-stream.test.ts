@@ -7,19 +7,22 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Context } from 'koa';
-import type { ProduceClient } from '../../src/actors/producer/pool.ts';
+import type { ProduceClient } from '../../src/actors/producer/produce-records.ts';
 import { RestError } from '../../src/errors.ts';
 import { bodyEncoding, streamProduce, type StreamLimits } from '../../src/http/v3/produce-stream.ts';
 
 class Response extends Writable {
   readonly lines: string[] = [];
+  writes = 0;
   private held: Array<() => void> | null;
 
   constructor(options: { highWaterMark?: number; hold?: boolean } = {}) {
     super({
       highWaterMark: options.highWaterMark ?? 16_384,
       write: (chunk: Buffer, _encoding, done) => {
-        this.lines.push(chunk.toString());
+        // A write may carry several receipts: the lines are what a client reads.
+        this.lines.push(...chunk.toString().split(/(?<=\r\n)/));
+        this.writes++;
         if (this.held) this.held.push(done);
         else done();
       },
@@ -178,6 +181,48 @@ describe('v3 produce stream', () => {
     req.write(record(2));
     await settle();
     assert.equal(calls.length, 1, 'the request is no longer read');
+  });
+
+  it('entries given by reply, in any order, are written in input order; those ready together in one write', async () => {
+    const req = request();
+    const res = new Response();
+    const replies: Array<(json: string) => void> = [];
+    const done = streamProduce(context(req, res), LIMITS, (_value, _client, _bytes, reply) => {
+      replies.push(reply);
+    });
+    req.write(Array.from({ length: 4 }, (_, i) => record(i)).join(''));
+    await settle();
+    assert.equal(replies.length, 4);
+    replies[3]!('{"n":3}');
+    replies[1]!('{"n":1}');
+    replies[2]!('{"n":2}');
+    await settle();
+    assert.deepEqual(res.lines, [], 'nothing before the first record is answered');
+    replies[0]!('{"n":0}');
+    replies[0]!('{"n":"again"}'); // a second reply is ignored
+    await settle();
+    assert.deepEqual(res.lines, ['{"n":0}\r\n', '{"n":1}\r\n', '{"n":2}\r\n', '{"n":3}\r\n']);
+    assert.equal(res.writes, 1, 'the four receipts, ready at once, went out in one write');
+    req.end();
+    await done;
+  });
+
+  it('a handler that throws or rejects answers that record 500, the others as usual', async () => {
+    const req = request();
+    const res = new Response();
+    const done = streamProduce(context(req, res), LIMITS, (value) => {
+      const n = (value as { n: number }).n;
+      if (n === 1) throw new Error('bug');
+      if (n === 2) return Promise.reject(new Error('bug'));
+      return { n };
+    });
+    req.end(Array.from({ length: 4 }, (_, i) => record(i)).join(''));
+    await done;
+    const internal = { error_code: 500, message: 'Internal Server Error' };
+    assert.deepEqual(
+      res.lines.map((line) => JSON.parse(line)),
+      [{ n: 0 }, internal, internal, { n: 3 }],
+    );
   });
 
   it('an empty or blank body is a 422 before anything is written; a bad charset a 400', async () => {

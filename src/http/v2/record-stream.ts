@@ -9,13 +9,15 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
-import type { AnswerOf, ConsumerCommand, ConsumerPort, ReadAnswer, RestRecord } from '../../actors/consumer/protocol.ts';
+import type { AnswerOf, ConsumerCommand, ConsumerPort, ReadAnswer } from '../../actors/consumer/protocol.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import type { TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { MediaType } from '../media-types.ts';
 import { InstanceClient } from './instance-client.ts';
-import { recordJson } from './records-body.ts';
+import { recordEvents } from './records-body.ts';
+
+export { recordEvent } from './records-body.ts';
 
 /** Idle streams get a comment this often, so proxies and load balancers keep them open. */
 export const KEEP_ALIVE_MS = 15_000;
@@ -45,14 +47,6 @@ export function parseLastEventId(header: string | undefined): TopicPartitionOffs
     throw Errors.badRequest(`Last-Event-ID must be <topic>/<partition>/<offset> of a record event, got "${header.slice(0, 300)}"`);
   }
   return { topic, partition, offset };
-}
-
-/**
- * One SSE event per record. `data` is the record's JSON exactly as in a records response body;
- * JSON text never holds a raw line break, so it is always a single line.
- */
-export function recordEvent(record: RestRecord, format: EmbeddedFormat): string {
-  return `id: ${record.topic}/${record.partition}/${record.offset}\nevent: record\ndata: ${recordJson(record, format)}\n\n`;
 }
 
 export function errorEvent(error: RestError): string {
@@ -127,8 +121,9 @@ class RecordStream {
   async run(answer: ReadAnswer, reads: StreamReads, format: EmbeddedFormat): Promise<void> {
     for (;;) {
       if (answer.delivery) {
-        // Written and flushed to the socket, or put back for the next reader.
-        const delivered = await this.write(answer.records.map((r) => recordEvent(r, format)).join(''));
+        // Written and flushed to the socket, or put back for the next reader: the read's events
+        // are one Buffer, written straight (records-body.ts), and one socket write.
+        const delivered = await this.write(recordEvents(answer.records, format));
         this.instance.tell({ type: 'Ack', delivery: answer.delivery, delivered });
         if (!delivered) return;
       } else if (Date.now() - this.lastWrite >= this.keepAliveMs && !(await this.write(': keep-alive\n\n'))) {
@@ -152,7 +147,7 @@ class RecordStream {
   }
 
   /** True once the chunk is handed to the socket; false if the client left first. */
-  private write(chunk: string): Promise<boolean> {
+  private write(chunk: string | Buffer): Promise<boolean> {
     const socket = this.res.socket;
     if (this.gone || this.res.destroyed || !socket || socket.destroyed) return Promise.resolve(false);
     this.lastWrite = Date.now();

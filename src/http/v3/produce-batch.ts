@@ -11,8 +11,9 @@
 import { ErrorCode, RestError } from '../../errors.ts';
 import { BindingError, listOf, objectOf, property, type Entity } from '../v2/json-binding.ts';
 import { bindBatchEntry, type BatchEntryRequest } from './produce-request.ts';
-import type { ProduceClient } from '../../actors/producer/pool.ts';
-import { produceRecord, SendOrder, type RecordProduction } from './produce-record.ts';
+import type { ProduceClient } from '../../actors/producer/produce-records.ts';
+import { produceRecord, type RecordProduction } from './produce-record.ts';
+import { SendOrder } from './send-order.ts';
 
 const BATCH_CODE = 42208;
 const BATCH = { className: 'io.confluent.kafkarest.entities.v3.ProduceBatchRequest', properties: new Set(['entries']) } satisfies Entity;
@@ -43,8 +44,8 @@ export function readBatch(body: unknown, maximumEntries: number): BatchEntryRequ
 
 /** Produces every entry (handed to the producer in the entries' order) and sorts the outcomes. */
 export async function produceBatch(production: RecordProduction, clusterId: string, topic: string, entries: BatchEntryRequest[], client?: ProduceClient) {
-  const order = new SendOrder();
-  const outcomes = await Promise.all(entries.map((entry) => produceRecord(production, order, clusterId, topic, entry, client)));
+  const order = new SendOrder(production.sender, topic, client);
+  const outcomes = await Promise.all(entries.map((entry) => produceRecord(production, order, clusterId, topic, entry)));
   const successes: object[] = [];
   const failures: object[] = [];
   outcomes.forEach((outcome, i) => {

@@ -12,7 +12,7 @@
  *   registry and schema failures ................. 422 "Error: 422xx : ..." (Confluent folds 422xx codes)
  *   other Kafka failures ......................... Kafka's code (40101, 40301, 50002, 50003, ...)
  */
-import type { ProduceClient, ProduceRecord, RecordResult } from '../../actors/producer/pool.ts';
+import type { ProduceRecord } from '../../actors/producer/produce-records.ts';
 import { binaryCodec } from '../../codecs/binary.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import { describeKafkaError } from '../../kafka/kafka-error.ts';
@@ -20,11 +20,9 @@ import { TopicNotPresentError } from '../../kafka/topic-partitions.ts';
 import { BindingError } from '../v2/json-binding.ts';
 import type { ProduceSchemas } from './produce-schemas.ts';
 import { requiresSchema, type ProduceType, type RecordData, type RecordRequest } from './produce-request.ts';
+import type { RecordSender, SendOrder } from './send-order.ts';
 
-/** What produces the records: the producer pool. */
-export interface RecordSender {
-  produceRecords(topic: string, records: ProduceRecord[], defaultPartition?: number, client?: ProduceClient): Promise<RecordResult[]>;
-}
+export type { RecordSender } from './send-order.ts';
 
 export interface PartitionCount {
   /** The topic's partition count; rejects with TopicNotPresentError when it never showed up. */
@@ -65,68 +63,12 @@ export interface ErrorEntry {
 
 export type Outcome = { receipt: Receipt } | { error: ErrorEntry };
 
-interface Serialized {
+export interface Serialized {
   bytes: Buffer | null;
   receipt: DataReceipt | undefined;
 }
 
-/**
- * Hands records to the producer in the order they were given, although each is prepared
- * (validated, serialized, its schema looked up) on its own: a record goes to the pool only once
- * every earlier one has. With the pool keeping a client's records on one slot, a stream's records
- * of one partition are written in the order they were sent, as by Confluent's single producer.
- *
- * With `coalesce` (a stream's order), records whose turns come within one turn of the event loop
- * (typically those of one request chunk) go to the pool in one call, in order: the pool's work per
- * call is then paid per chunk, not per record, while each record still gets its own receipt. A
- * stream holds at most producer.buffer.memory in flight, so such a call always fits the buffer.
- * records:batch entries go one by one: each finds room in the buffer, or is refused, on its own.
- */
-export class SendOrder {
-  private last: Promise<void> = Promise.resolve();
-  private batch: { records: ProduceRecord[]; results: Promise<RecordResult[]> } | null = null;
-
-  constructor(private readonly coalesce = false) {}
-
-  /** The record's result, from the batch of records handed over in the same turn. */
-  produce(sender: RecordSender, topic: string, record: ProduceRecord, client?: ProduceClient): Promise<RecordResult> {
-    if (!this.coalesce) return sender.produceRecords(topic, [record], undefined, client).then(([result]) => result!);
-    let batch = this.batch;
-    if (!batch) {
-      const records: ProduceRecord[] = [];
-      const results = new Promise<RecordResult[]>((resolve, reject) =>
-        setImmediate(() => {
-          this.batch = null;
-          sender.produceRecords(topic, records, undefined, client).then(resolve, reject);
-        }),
-      );
-      batch = this.batch = { records, results };
-    }
-    const index = batch.records.push(record) - 1;
-    return batch.results.then((results) => results[index]!);
-  }
-
-  after<T, R>(ready: Promise<T>, send: (value: T) => Promise<R>): Promise<R> {
-    let started!: () => void;
-    const turn = new Promise<void>((resolve) => (started = resolve));
-    const result = this.last
-      .then(() => ready)
-      .then(
-        (value) => {
-          started();
-          return send(value);
-        },
-        (error: unknown) => {
-          started();
-          throw error;
-        },
-      );
-    this.last = turn;
-    return result;
-  }
-}
-
-type Prepared = { record: ProduceRecord; key: Serialized; value: Serialized } | { error: ErrorEntry };
+export type Prepared = { record: ProduceRecord; key: Serialized; value: Serialized } | { error: ErrorEntry };
 
 export function produceRecord(
   production: RecordProduction,
@@ -134,17 +76,14 @@ export function produceRecord(
   clusterId: string,
   topic: string,
   request: RecordRequest,
-  client?: ProduceClient,
 ): Promise<Outcome> {
-  return order.after(prepare(production, topic, request), (prepared) => send(production, order, prepared, clusterId, topic, client));
+  return order.after(prepare(production, topic, request), (prepared) => send(production, order, prepared, clusterId, topic));
 }
 
 async function prepare(production: RecordProduction, topic: string, request: RecordRequest): Promise<Prepared> {
   try {
     if (request.partitionId !== null && request.partitionId < 0) throw Errors.partitionNotFound();
-    if (request.timestamp !== null && request.timestamp < 0) {
-      throw Errors.badRequest(`Invalid timestamp: ${request.timestamp}. Timestamp should always be non-negative or null.`);
-    }
+    checkTimestamp(request.timestamp);
     // The key first, as Confluent: when both are wrong, the key's error is the one told.
     const key = await serialize(production, topic, true, request.key);
     const value = await serialize(production, topic, false, request.value);
@@ -153,24 +92,47 @@ async function prepare(production: RecordProduction, topic: string, request: Rec
     if (partition !== undefined && partition >= count) {
       return errorOutcome(ErrorCode.TopicNotFound, `Partition ${partition} of topic ${topic} with partition count ${count} is not present in metadata.`);
     }
-    const record: ProduceRecord = {
-      key: key.bytes,
-      value: value.bytes,
-      partition,
-      headers: request.headers.map(({ name, value: bytes }) => ({ key: name, value: bytes })),
-      timestamp: request.timestamp ?? Date.now(),
-    };
-    return { record, key, value };
+    return { record: kafkaRecord(request, key, value, partition), key, value };
   } catch (error) {
     return failed(production, error);
   }
 }
 
-async function send(production: RecordProduction, order: SendOrder, prepared: Prepared, clusterId: string, topic: string, client?: ProduceClient): Promise<Outcome> {
+/**
+ * A record that needs no schema and names no partition, prepared at once (null: it needs either,
+ * see prepare): what a stream of such records spends per record stays synchronous.
+ */
+export function prepareNow(production: RecordProduction, request: RecordRequest): Prepared | null {
+  if (request.partitionId !== null || (request.key !== null && needsSchema(request.key)) || (request.value !== null && needsSchema(request.value))) return null;
+  try {
+    checkTimestamp(request.timestamp);
+    const key = serializeNow(request.key);
+    const value = serializeNow(request.value);
+    return { record: kafkaRecord(request, key, value, undefined), key, value };
+  } catch (error) {
+    return failed(production, error);
+  }
+}
+
+function checkTimestamp(timestamp: number | null): void {
+  if (timestamp !== null && timestamp < 0) throw Errors.badRequest(`Invalid timestamp: ${timestamp}. Timestamp should always be non-negative or null.`);
+}
+
+function kafkaRecord(request: RecordRequest, key: Serialized, value: Serialized, partition: number | undefined): ProduceRecord {
+  return {
+    key: key.bytes,
+    value: value.bytes,
+    partition,
+    headers: request.headers.map(({ name, value: bytes }) => ({ key: name, value: bytes })),
+    timestamp: request.timestamp ?? Date.now(),
+  };
+}
+
+async function send(production: RecordProduction, order: SendOrder, prepared: Prepared, clusterId: string, topic: string): Promise<Outcome> {
   if ('error' in prepared) return prepared;
   const { record, key, value } = prepared;
   try {
-    const result = await order.produce(production.sender, topic, record, client);
+    const result = await order.produce(record);
     if ('failure' in result) return errorOutcome(result.failure.errorCode, result.failure.message);
     const receipt: Receipt = {
       cluster_id: clusterId,
@@ -187,24 +149,31 @@ async function send(production: RecordProduction, order: SendOrder, prepared: Pr
   }
 }
 
-function failed(production: RecordProduction, error: unknown): { error: ErrorEntry } {
+export function failed(production: RecordProduction, error: unknown): { error: ErrorEntry } {
   const entry = errorEntry(error);
   if (entry.error_code === ErrorCode.InternalServerError && !(error instanceof RestError)) production.onUnexpected?.(error);
   return { error: entry };
 }
 
 async function serialize(production: RecordProduction, topic: string, isKey: boolean, data: RecordData | null): Promise<Serialized> {
-  if (data === null) return { bytes: null, receipt: undefined };
-  if (data.type !== null && !requiresSchema(data.type)) {
-    const bytes = serializeWithoutSchema(data.type, data.data);
-    return { bytes, receipt: { type: data.type, size: bytes?.length ?? -1 } };
-  }
+  if (data === null || !needsSchema(data)) return serializeNow(data);
   const schema = await production.schemas.resolve(topic, isKey, data);
   const bytes = await production.schemas.encode(schema, isKey, data.data, topic);
   return {
     bytes,
     receipt: { type: schema.type, subject: schema.subject, schema_id: schema.schemaId, schema_version: schema.schemaVersion, size: bytes?.length ?? -1 },
   };
+}
+
+/** Whether a key or value is written with a schema (which is looked up asynchronously). */
+export const needsSchema = (data: RecordData): boolean => data.type === null || requiresSchema(data.type);
+
+/** A key or value that needs no schema (see needsSchema), serialized at once; throws a RestError. */
+export function serializeNow(data: RecordData | null): Serialized {
+  if (data === null) return { bytes: null, receipt: undefined };
+  const type = data.type as 'BINARY' | 'JSON' | 'STRING';
+  const bytes = serializeWithoutSchema(type, data.data);
+  return { bytes, receipt: { type, size: bytes?.length ?? -1 } };
 }
 
 /** BINARY is base64 text, STRING a JSON string (written as UTF-8), JSON any JSON (written as its text). */

@@ -16,7 +16,7 @@
  * records still queued in the producer pool are dropped, records already sent may still be written.
  */
 import type { Context } from 'koa';
-import type { ProduceClient } from '../../actors/producer/pool.ts';
+import type { ProduceClient } from '../../actors/producer/produce-records.ts';
 import { JsonStreamParser, type JsonStreamItem } from '../../codecs/json-stream.ts';
 import { ErrorCode, RestError } from '../../errors.ts';
 import { emptyBody } from './routes.ts';
@@ -29,8 +29,12 @@ export interface StreamLimits {
   gracePeriodMs: number;
 }
 
-/** Answers one input object (a receipt or an error entry) of `bytes` bytes; never rejects. */
-export type StreamHandler = (value: unknown, client: ProduceClient, bytes: number) => Promise<object>;
+/**
+ * Answers one input object of `bytes` bytes with a receipt or an error entry: returns the entry (or
+ * a promise of it, which never rejects), or returns nothing and calls `reply` once with the entry
+ * as JSON text. `reply` spares a stream a promise per record, and lets an entry be written as text.
+ */
+export type StreamHandler = (value: unknown, client: ProduceClient, bytes: number, reply: (json: string) => void) => Promise<object> | object | void;
 
 interface Slot {
   bytes: number;
@@ -39,6 +43,7 @@ interface Slot {
 
 const TOO_LARGE = 'Bad Request: Error processing message: Produce request size is larger than allowed threshold';
 const EXPIRED = 'Streaming connection open for longer than allowed: Connection will be closed.';
+const INTERNAL = JSON.stringify({ error_code: ErrorCode.InternalServerError, message: 'Internal Server Error' });
 const isBlank = (chunk: Buffer) => chunk.every((c) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09);
 
 /** The body's charset: UTF-8 (the default) or ISO-8859-1; any other is a 400, as in Confluent. */
@@ -78,6 +83,7 @@ export async function streamProduce(ctx: Context, limits: StreamLimits, handle: 
 class ReceiptStream {
   private readonly queue: Slot[] = [];
   private inFlightBytes = 0;
+  private flushing = false;
   private writeBlocked = false;
   private gone = false;
   private expired = false;
@@ -153,7 +159,7 @@ class ReceiptStream {
       const item = parser.next();
       if (item !== null) {
         if (item.kind === 'error') return this.enqueue(0, streamError(item));
-        this.answer(item.bytes, handle(item.value, this.client, item.bytes));
+        this.answer(item.value, item.bytes, handle);
         continue;
       }
       if (parser.done) return;
@@ -167,16 +173,24 @@ class ReceiptStream {
     }
   }
 
-  private answer(bytes: number, entry: Promise<object>): void {
+  private answer(value: unknown, bytes: number, handle: StreamHandler): void {
     const slot: Slot = { bytes, line: null };
     this.queue.push(slot);
     this.inFlightBytes += bytes;
-    void entry
-      .catch(() => ({ error_code: ErrorCode.InternalServerError, message: 'Internal Server Error' }))
-      .then((answered) => {
-        slot.line = `${JSON.stringify(answered)}\r\n`;
-        this.flush();
-      });
+    let entry: Promise<object> | object | void;
+    try {
+      entry = handle(value, this.client, bytes, (json) => this.fill(slot, json));
+    } catch {
+      entry = undefined;
+      this.fill(slot, INTERNAL);
+    }
+    if (entry === undefined) return;
+    if (entry instanceof Promise) {
+      entry.then(
+        (answered: object) => this.fill(slot, JSON.stringify(answered)),
+        () => this.fill(slot, INTERNAL),
+      );
+    } else this.fill(slot, JSON.stringify(entry));
   }
 
   private enqueue(bytes: number, entry: object): void {
@@ -184,20 +198,36 @@ class ReceiptStream {
     this.flush();
   }
 
-  /** Writes the receipts at the head of the queue that are ready, in order. */
+  /**
+   * A slot's entry is known. The writing waits for the end of this turn: entries that come
+   * together (a group of records the pool answered at once) go out in one write.
+   */
+  private fill(slot: Slot, json: string): void {
+    if (slot.line !== null) return;
+    slot.line = `${json}\r\n`;
+    if (this.flushing || this.queue[0] !== slot) return;
+    this.flushing = true;
+    queueMicrotask(() => {
+      this.flushing = false;
+      this.flush();
+    });
+  }
+
+  /** Writes the receipts at the head of the queue that are ready, in order, in one write. */
   private flush(): void {
     const res = this.ctx.res;
+    let text = '';
     while (this.queue.length > 0 && this.queue[0]!.line !== null) {
       const slot = this.queue.shift()!;
       this.inFlightBytes -= slot.bytes;
-      if (this.gone || res.writableEnded) continue;
-      if (!res.write(slot.line) && !this.writeBlocked) {
-        this.writeBlocked = true;
-        res.once('drain', () => {
-          this.writeBlocked = false;
-          this.notify();
-        });
-      }
+      text += slot.line;
+    }
+    if (text !== '' && !this.gone && !res.writableEnded && !res.write(text) && !this.writeBlocked) {
+      this.writeBlocked = true;
+      res.once('drain', () => {
+        this.writeBlocked = false;
+        this.notify();
+      });
     }
     this.notify();
   }

@@ -9,7 +9,9 @@ import type { Context } from 'koa';
 import type { SchemaCodecs } from '../../codecs/schema-codecs.ts';
 import type { SchemaRegistry } from '../../registry/schema-registry.ts';
 import { bindRecordRequest } from './produce-request.ts';
-import { errorEntry, produceRecord, SendOrder, type PartitionCount, type RecordProduction, type RecordSender } from './produce-record.ts';
+import { errorEntry, type PartitionCount, type RecordProduction, type RecordSender } from './produce-record.ts';
+import { SendOrder } from './send-order.ts';
+import { ReceiptLines, streamRecord } from './stream-record.ts';
 import { ProduceSchemas } from './produce-schemas.ts';
 import { produceBatch, readBatch } from './produce-batch.ts';
 import { streamProduce, type StreamLimits } from './produce-stream.ts';
@@ -45,9 +47,10 @@ export function registerProduceRoutes(router: Router, v3: V3): void {
 
   router.post(RECORDS, async (ctx) => {
     const { clusterId, topic } = path(ctx);
-    const order = new SendOrder(true);
+    const lines = new ReceiptLines(clusterId, topic);
     const admit = services.admit?.(ctx);
-    await streamProduce(ctx, services.stream, async (value, client, bytes) => {
+    let order: SendOrder | null = null;
+    await streamProduce(ctx, services.stream, (value, client, bytes, reply) => {
       const refused = admit?.(bytes);
       if (refused) return refused;
       let request;
@@ -56,8 +59,8 @@ export function registerProduceRoutes(router: Router, v3: V3): void {
       } catch (error) {
         return errorEntry(error);
       }
-      const outcome = await produceRecord(production, order, clusterId, topic, request, client);
-      return 'receipt' in outcome ? { error_code: 200, ...outcome.receipt } : outcome.error;
+      order ??= new SendOrder(production.sender, topic, client, true);
+      streamRecord(production, order, lines, request, reply);
     });
   });
 
