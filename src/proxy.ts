@@ -4,12 +4,15 @@
  * embedded broker and signals; tests and benchmarks call startProxy directly.
  */
 import type { Logger } from 'pino';
-import { ProducerPool } from './actors/producer/pool.ts';
+import { BufferMemory } from './actors/producer/buffer-memory.ts';
+import type { ProducerPool } from './actors/producer/pool.ts';
+import type { ConsumerDeps } from './actors/consumer/consumer-actor.ts';
+import { createClientSet } from './principals/client-set.ts';
+import { PrincipalClients, type KafkaLogin } from './principals/principal-clients.ts';
+import { forwarding, scoped } from './principals/scoped.ts';
+import { propagatePrincipal } from './http/auth/propagation.ts';
 import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
-import { GroupConsumer } from './kafka/group-consumer.ts';
-import { PartitionFetcher } from './kafka/partition-fetcher.ts';
 import type { Config } from './config/config.ts';
-import { idempotenceOf, toConsumerConfig, toKafkaConfig, toProducerConfig, toSendOptions } from './config/kafka-client-options.ts';
 import { createApp } from './http/app.ts';
 import { codecFor } from './codecs/index.ts';
 import { isSchemaFormat, SchemaCodecs } from './codecs/schema-codecs.ts';
@@ -31,18 +34,11 @@ import { ProxyMetrics } from './observability/metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { Journal } from './journal/journal.ts';
 import { monitorJournal, reportJournalDamage } from './journal/journal-monitor.ts';
-import { createKafka } from './kafka/client.ts';
-import { ClusterMetadata } from './kafka/cluster-metadata.ts';
 import { registerCompressionCodecs } from './kafka/compression.ts';
-import { RecordProducer } from './kafka/record-producer.ts';
-import { TopicPartitions } from './kafka/topic-partitions.ts';
 
-const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
 const READINESS_TIMEOUT_MS = 2_000;
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
-/** Kafka's fetch.max.wait.ms default; kafkajs's own is 5 s. */
-const DEFAULT_FETCH_MAX_WAIT_MS = 500;
 /** Records fetched ahead per consumer instance before fetching pauses. */
 const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -72,39 +68,37 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   // Throws JournalLockedError when another process holds this journal.
   const journal = Journal.open(config.journalPath, { onAppend: (seconds) => metrics.observeJournalAppend(seconds) });
   monitorJournal(journal, logger, metrics);
-  const kafkaConfig = toKafkaConfig(config.client, config.bootstrapServers);
-  const kafka = createKafka(kafkaConfig, logger);
-  const adminKafka = config.admin.requestTimeout
-    ? createKafka(toKafkaConfig(config.client, config.bootstrapServers, { requestTimeout: config.admin.requestTimeout }), logger)
-    : kafka;
-  const metadata = new ClusterMetadata(adminKafka);
-  const partitions = new TopicPartitions(kafka, {
-    metadataMaxAgeMs: config.producer.metadataMaxAge ?? DEFAULT_METADATA_MAX_AGE_MS,
-    maxBlockMs: config.producerMaxBlockMs,
-    allowAutoTopicCreation: config.producer.allowAutoTopicCreation ?? true,
-  });
-  const sendOptions = toSendOptions(config.producer, config.compressionType);
-  const producerConfig = { ...toProducerConfig(config.producer), idempotent: idempotenceOf(config.producer) };
-  const pool = new ProducerPool({
-    size: config.producerPoolSize,
-    lingerMs: config.producerLingerMs,
-    maxBlockMs: config.producerMaxBlockMs,
-    deliveryTimeoutMs: config.producerDeliveryTimeoutMs,
-    bufferMemory: config.producerBufferMemory,
-    createProducer: (slot) =>
-      new RecordProducer(kafka, producerConfig, sendOptions, config.producerMaxRequestSize, {
-        onRenewed: (reason) => {
-          metrics.recordProducerRenewal();
-          logger.warn({ slot, reason }, 'producer slot replaced its idempotent producer (new producer id) after a failed send; nothing to do unless this repeats, then check the brokers');
-        },
-      }),
-    partitions,
-    journal,
-    logger,
-    metrics,
-  });
-  pool.start();
-  metrics.trackProducerBuffer(() => pool.buffer.usedBytes);
+  const buffer = new BufferMemory(config.producerBufferMemory);
+  const propagating = config.propagation.method !== null;
+  const clientSetOf = (slotIdPrefix: string, login?: KafkaLogin) =>
+    createClientSet({ config, brokers: config.bootstrapServers!, slotIdPrefix, buffer, journal, logger, metrics, ...(login && { login }), lazyProducers: propagating });
+  // The proxy's own login: everything when propagation is off; work no principal asked for when
+  // on. With propagation, a set's producers connect at its first produce: a principal that only
+  // reads (or the proxy's own login) may have no WRITE anywhere and would retry InitProducerId.
+  const own = clientSetOf('producer-slot-');
+  const { metadata, pool } = own;
+  // With propagation, each principal's requests use a set of its own (principal-clients.ts).
+  const principals = propagating
+    ? new PrincipalClients({
+        create: (login, tag) => clientSetOf(`producer-slot-${tag}-`, login),
+        max: config.propagation.clientsMax,
+        idleMs: config.propagation.clientsIdleMs,
+        logger,
+      })
+    : null;
+  const requestClients = principals
+    ? {
+        metadata: scoped(own.metadata, (c) => c.metadata),
+        pool: scoped(
+          own.pool,
+          (c) => (c.pool.start(), c.pool),
+          () => own.pool.start(),
+        ),
+        partitions: scoped(own.partitions, (c) => c.partitions),
+        fetcher: scoped(own.fetcher, (c) => c.fetcher),
+      }
+    : own;
+  metrics.trackProducerBuffer(() => buffer.usedBytes);
 
   // The embedded registry lives in the journal's database; an external one is reached over HTTP.
   const embeddedRegistry = config.schemaRegistryUrl ? null : EmbeddedRegistry.open(journal.database);
@@ -113,20 +107,13 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     : embeddedRegistry!;
   const schemas = new SchemaCodecs(registry);
 
-  // Consumers reconnect on Java's schedule (retry.backoff.ms 100 → retry.backoff.max.ms 1000), not
-  // kafkajs's 300 ms → 30 s: a member back from a broker outage rejoins within a second or two.
-  const consumerKafka = createKafka({ ...kafkaConfig, retry: { initialRetryTime: 100, maxRetryTime: 1_000, ...kafkaConfig.retry } }, logger);
-  const fetcher = new PartitionFetcher(consumerKafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
   const consumers = new ConsumerSupervisor(
     {
       journal,
-      fetcher,
-      createGroupConsumer: (options) =>
-        new GroupConsumer(consumerKafka, {
-          ...options,
-          // Java's consumer reads uncommitted unless told otherwise; kafkajs's default is the opposite.
-          config: { maxWaitTimeInMs: DEFAULT_FETCH_MAX_WAIT_MS, readUncommitted: true, ...toConsumerConfig(config.consumer, options.groupId) },
-        }),
+      fetcher: own.fetcher,
+      createGroupConsumer: own.createGroupConsumer,
+      // An owned instance reaches Kafka as its owner, with the credentials of its owner's last request.
+      ...(principals && { kafkaFor: (owner: string) => ownerClients(principals, own.fetcher, owner) }),
       settings: {
         requestTimeoutMs: config.consumerRequestTimeoutMs,
         requestMaxBytes: config.consumerRequestMaxBytes,
@@ -138,7 +125,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
         maxPendingRequests: config.consumerMaxPendingRequests,
         patternRefreshMs: config.consumerPatternRefreshMs,
       },
-      topicNames: () => metadata.topicNames(),
+      topicNames: () => own.metadata.topicNames(),
       decoderFor: (format) => (isSchemaFormat(format) ? { decode: (bytes) => schemas.decode(bytes, format) } : codecFor(format)!),
       logger,
       metrics,
@@ -159,14 +146,14 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     timeoutMs: READINESS_TIMEOUT_MS,
   });
   const app = createApp({
-    authentication: authentication.api,
+    authentication: principals ? [...authentication.api, propagatePrincipal(principals)] : authentication.api,
     readiness,
     metrics,
     schemas,
-    metadata,
-    producer: pool,
+    metadata: requestClients.metadata,
+    producer: requestClients.pool,
     consumers,
-    fetcher,
+    fetcher: requestClients.fetcher,
     subscriptionLimits: { maxTopics: config.consumerSubscriptionMaxTopics },
     consumerDefaults: {
       autoOffsetReset: config.consumer.autoOffsetReset === 'earliest' ? 'earliest' : 'latest',
@@ -178,8 +165,8 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     requestBodyMaxBytes: config.requestBodyMaxBytes,
     v3: { enable: config.apiV3Enable, resourceNameAuthority: config.resourceNameAuthority },
     v3Produce: {
-      sender: pool,
-      partitions,
+      sender: requestClients.pool,
+      partitions: requestClients.partitions,
       registry,
       schemas,
       stream: {
@@ -206,7 +193,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     ? await HttpListeners.open(
         createManagementApp({
           inspector: config.inspectorEnable
-            ? new Inspector({ pool, consumers, journal, metadata, fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
+            ? new Inspector({ pool, consumers, journal, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
             : null,
           metrics,
           openApi: openApiDocument,
@@ -241,14 +228,24 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     (closed ??= (async () => {
       // Stop accepting; requests in flight finish first (live inspector streams never do).
       await Promise.all([api.close(config.shutdownTimeoutMs), registryApi?.close(config.shutdownTimeoutMs), management?.close(0)]);
+      // Consumers leave their groups (and evict themselves) while the clients are still open.
       await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
-      await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
+      await withTimeout(Promise.all([own.close(), principals?.close()]), config.shutdownTimeoutMs);
       journal.close();
       authentication.close();
       logger.info('kafka-rest proxy stopped');
     })());
 
   return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, metrics, pool, consumers, close };
+}
+
+/** What an owned consumer instance reaches Kafka with: its owner's clients, looked up at each use. */
+function ownerClients(principals: PrincipalClients, own: ConsumerDeps['fetcher'], owner: string): Pick<ConsumerDeps, 'fetcher' | 'createGroupConsumer' | 'topicNames'> {
+  return {
+    fetcher: forwarding(own, () => principals.of(owner).fetcher),
+    createGroupConsumer: (options) => principals.of(owner).createGroupConsumer(options),
+    topicNames: () => principals.of(owner).metadata.topicNames(),
+  };
 }
 
 function basicAuth(userInfo: string | null): { username: string; password: string } | undefined {

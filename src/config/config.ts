@@ -34,6 +34,7 @@ import { SETTING_KEYS, SETTINGS, type DefaultedSetting, type LogLevel, type Sett
 import { readTlsSettings, type TlsSettings } from './tls-settings.ts';
 import { readLimitSettings, type LimitSettings } from './limit-settings.ts';
 import { readAuthSettings, type AuthSettings } from './auth-settings.ts';
+import { readPropagationSettings, type PropagationSettings } from './propagation-settings.ts';
 
 export { envNameToKey } from './environment.ts';
 export { describeConfigKeys } from './key-catalog.ts';
@@ -108,6 +109,7 @@ export interface Config {
   readonly limits: LimitSettings;
   /** HTTP authentication of the REST API, the embedded registry and the management listener (auth-settings.ts). */
   readonly authentication: AuthSettings;
+  readonly propagation: PropagationSettings;
   /** One sentence per key that was ignored or mapped, naming the key, its source and why. */
   readonly warnings: readonly string[];
 }
@@ -276,6 +278,7 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     }
   }
 
+  const authentication = readAuthSettings(raw, read, value, problems, warnings);
   const config: Config = {
     listeners,
     advertisedListeners,
@@ -322,7 +325,8 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     consumer,
     admin,
     limits: readLimitSettings(value),
-    authentication: readAuthSettings(raw, read, value, problems, warnings),
+    authentication,
+    propagation: readPropagationSettings(read, value, problems, { authenticationMethod: authentication.method, client }),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -134,7 +134,7 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
   ...ignored(['confluent.license'], 'a Confluent Platform license; this proxy needs none'),
   ...ignored(['confluent.license.'], 'a Confluent Platform license; this proxy needs none'),
   ...ignored(['confluent.metadata.'], "Confluent's Metadata Service (RBAC) is not used; what each client may do is up to the brokers' ACLs"),
-  ...ignored(['confluent.rest.auth.'], "principal propagation belongs to Confluent's security plugin, which cannot be loaded here"),
+  ...ignored(['confluent.rest.auth.'], "a key of Confluent's security plugin this proxy does not have (its principal propagation is confluent.rest.auth.propagate.method)"),
   ...ignored(['confluent.telemetry.', 'confluent.support.'], 'nothing is reported to Confluent'),
   ...ignored(['confluent.monitoring.interceptor.'], 'Control Center monitoring interceptors cannot run here'),
   ...ignored(['confluent.'], 'a Confluent Platform feature this proxy does not have'),

@@ -6,6 +6,7 @@ import { accept, bool, COMPRESSION_TYPES, integer, oneOf, reject, text, type Val
 import { LIMIT_SETTINGS } from './limit-settings.ts';
 import { TLS_SETTINGS } from './tls-settings.ts';
 import { AUTH_SETTINGS } from './auth-settings.ts';
+import { PROPAGATION_SETTINGS } from './propagation-settings.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -306,6 +307,7 @@ export const SETTINGS = {
   ),
   ...LIMIT_SETTINGS, // rate limits, connection and instance limits, CORS, management Host check
   ...AUTH_SETTINGS, // authentication.*, oauth.*: HTTP authentication of the three listeners
+  ...PROPAGATION_SETTINGS, // confluent.rest.auth.propagate.method, principal.clients.*: principals reaching Kafka as themselves
 };
 
 export const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { ProduceClient } from '../actors/producer/pool.ts';
+import type { ProduceClient } from '../actors/producer/produce-records.ts';
 
 /**
  * The client of a produce request (v2, v3 records:batch), as the producer pool sees it: gone once

@@ -7,7 +7,7 @@ import { Errors, RestError } from '../../errors.ts';
 import { describeKafkaError } from '../../kafka/kafka-error.ts';
 import { parseTpKey, tpKey, type TopicPartition, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { SessionSnapshot } from './decide.ts';
-import type { Outcome, Pending } from './pending.ts';
+import type { MemberRefusal, Outcome, Pending } from './pending.ts';
 import { read } from './read.ts';
 import type { ConsumerRuntime } from './runtime.ts';
 import type { SessionEvent } from './session-machine.ts';
@@ -19,6 +19,8 @@ export interface ExecuteInput {
   assignment: TopicPartition[];
   /** Journal a Touched event with this command (use moves the expiry deadline). */
   touch: boolean;
+  /** Kafka's refusal of the group member, answered to reads that have nothing to read. */
+  refusal: MemberRefusal | null;
 }
 
 export async function execute(rt: ConsumerRuntime, input: ExecuteInput, signal: AbortSignal): Promise<Outcome> {
@@ -29,12 +31,14 @@ export async function execute(rt: ConsumerRuntime, input: ExecuteInput, signal: 
 
 const done = (events: SessionEvent[] = [], answer: unknown = null): Outcome => ({ events, answer });
 
-async function run(rt: ConsumerRuntime, { request, session, assignment }: ExecuteInput, signal: AbortSignal): Promise<Outcome> {
+async function run(rt: ConsumerRuntime, { request, session, assignment, refusal }: ExecuteInput, signal: AbortSignal): Promise<Outcome> {
   const { group, positions, subscription, config } = session.context;
   const command = request.command;
   const at = Date.now();
   switch (command.type) {
     case 'Read':
+      // As Java's poll() throws the authorization error: the reader learns why nothing comes.
+      if (refusal && assignment.length === 0) throw new RestError(refusal.errorCode, refusal.message, refusal.status);
       return read(rt, session, command, signal);
     case 'Subscribe':
       // The old member's records must not land in the new subscription's buffer.

@@ -35,6 +35,8 @@ export interface ConsumerDeps {
   fetcher: PartitionFetcher;
   createGroupConsumer: GroupConsumerFactory;
   topicNames: () => Promise<string[]>;
+  /** With principal propagation: the Kafka side of an owned instance, reached as its owner. */
+  kafkaFor?: (owner: string) => Pick<ConsumerDeps, 'fetcher' | 'createGroupConsumer' | 'topicNames'>;
   settings: ConsumerSettings;
   decoderFor: (format: EmbeddedFormat) => RecordDecoder;
   logger: Logger;
@@ -84,7 +86,7 @@ export class ConsumerActor {
         // The final auto-commit, then LeaveGroup whatever the commit did: a member must not linger.
         finish: fromPromise(async ({ input }) => {
           try {
-            if (input.commit) await execute(runtime, { request: internalCommit(), session: this.context.session, assignment: [], touch: false }, new AbortController().signal);
+            if (input.commit) await execute(runtime, { request: internalCommit(), session: this.context.session, assignment: [], touch: false, refusal: null }, new AbortController().signal);
           } finally {
             await membership.leave();
           }

@@ -34,6 +34,7 @@ export const consumerMachine = consumerSetup.createMachine({
     lastUsedAt: input.session.context.lastUsedAt,
     joinAttempt: 0,
     lastError: null,
+    refusal: null,
     incidents: [],
     lastRead: null,
     ending: null,
@@ -55,7 +56,7 @@ export const consumerMachine = consumerSetup.createMachine({
           actions: enqueueActions(({ context, event, enqueue }) => {
             const joined: SessionEvent = { type: 'Joined', memberId: event.memberId, partitions: event.partitions, at: event.at };
             const session = apply(context.session, [joined]);
-            enqueue.assign({ memberAssignment: event.partitions, joinAttempt: 0, lastError: null });
+            enqueue.assign({ memberAssignment: event.partitions, joinAttempt: 0, lastError: null, refusal: null });
             if (!session) return;
             enqueue({ type: 'record', params: { events: [joined], session } });
             enqueue.assign({ session });

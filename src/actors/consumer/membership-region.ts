@@ -4,7 +4,7 @@
  * an instance without a subscription stays detached.
  */
 import { assign } from 'xstate';
-import { consumerSetup, failed, message } from './consumer-setup.ts';
+import { consumerSetup, failed, message, refusalOf } from './consumer-setup.ts';
 
 // kafkajs reports a failed join as a crash while run() still resolves: a member may fail in
 // joining as well as later, and either way the join starts over.
@@ -20,7 +20,10 @@ export const membershipRegion = consumerSetup.createStateConfig({
         src: 'join',
         input: ({ context }) => ({ subscription: context.session.context.subscription!, evictMemberId: context.session.context.memberId }),
         onDone: { target: 'member' },
-        onError: { target: 'retrying', actions: assign(({ context, event }) => failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`)) },
+        onError: {
+          target: 'retrying',
+          actions: assign(({ context, event }) => ({ ...failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`), refusal: refusalOf(event.error) })),
+        },
       },
       on: { MEMBER_FAILED: memberFailed },
     },

@@ -29,6 +29,7 @@ export const requestsRegion = consumerSetup.createStateConfig({
           request: context.current!,
           session: context.session,
           assignment: liveAssignment(context),
+          refusal: context.refusal,
           touch: !context.current!.internal && Date.now() - context.session.context.lastUsedAt >= context.limits.instanceTimeoutMs / 10,
         }),
         onDone: {

@@ -127,7 +127,9 @@ export class ConsumerSupervisor implements ConsumerPort {
   private spawn(actorId: string, session: SessionSnapshot): void {
     const { group, name } = session.context;
     const ref = key({ group, instance: name });
-    const actor = new ConsumerActor(actorId, session, this.deps);
+    const { owner } = session.context;
+    const deps = owner !== undefined && this.deps.kafkaFor ? { ...this.deps, ...this.deps.kafkaFor(owner) } : this.deps;
+    const actor = new ConsumerActor(actorId, session, deps);
     this.instances.set(ref, actor);
     void actor.done.then(() => {
       if (this.instances.get(ref) === actor) this.instances.delete(ref);

@@ -9,50 +9,15 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, RestError } from '../../errors.ts';
-import { describeKafkaError, produceErrorCode, type KafkaFailure } from '../../kafka/kafka-error.ts';
+import type { KafkaFailure } from '../../kafka/kafka-error.ts';
 import { partitionForKey } from '../../kafka/partitioner.ts';
-import { recordSize, type OutgoingRecord, type RecordHeader, type RecordOutcome } from '../../kafka/record-producer.ts';
-import { TopicNotPresentError } from '../../kafka/topic-partitions.ts';
+import { recordSize, type OutgoingRecord, type RecordOutcome } from '../../kafka/record-producer.ts';
+import { metadataFailure, partitionOffset, retriableFailures, v2ErrorCode, type PartitionCounts, type PartitionOffset, type ProduceClient, type ProduceRecord, type RecordResult } from './produce-records.ts';
 import { BufferMemory } from './buffer-memory.ts';
 import { ProducerSlot, type QueuedProduce, type SlotOptions, type SlotProducer } from './slot.ts';
 import type { Journal } from '../../journal/journal.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
 
-export interface ProduceRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  partition?: number;
-  /** In order; a name may repeat (API v3). */
-  headers?: readonly RecordHeader[];
-  /** The record's CreateTime (epoch ms); unset = when the batch is built (API v2). */
-  timestamp?: number;
-}
-
-/** The HTTP client of a produce request, as far as the pool cares: whether it went away. */
-export interface ProduceClient {
-  readonly gone: boolean;
-  /** Calls `listener` once if the client goes away; returns a function that stops watching. */
-  onGone(listener: () => void): () => void;
-}
-
-/** Confluent's per-record produce result. */
-export interface PartitionOffset {
-  partition: number | null;
-  offset: number | null;
-  error_code: number | null;
-  error: string | null;
-}
-
-/**
- * One record's outcome with what the Kafka client said (API v3 answers Kafka's own codes: 413,
- * 40401 for a topic that never showed up, ...): where it was written, or why not. `timestamp` is
- * the broker's LogAppendTime when the topic uses it, else the record's own (null when it had none).
- */
-export type RecordResult = { partition: number; offset: number | null; timestamp: number | null } | { failure: KafkaFailure };
-
-export interface PartitionCounts {
-  count(topic: string): Promise<number>;
-}
 
 export interface ProducerPoolOptions {
   size: number;
@@ -62,6 +27,10 @@ export interface ProducerPoolOptions {
   deliveryTimeoutMs: number;
   /** Bytes of records the pool may hold, queued or in flight (Kafka's buffer.memory, 32 MiB by default). */
   bufferMemory?: number;
+  /** A buffer shared with other pools (principal propagation gives each principal a pool, all bounded by one buffer.memory). */
+  buffer?: BufferMemory;
+  /** Journal ids of the slots are `<slotIdPrefix><i>`; pools sharing a journal need different prefixes. */
+  slotIdPrefix?: string;
   createProducer: (slotId: string) => SlotProducer;
   partitions: PartitionCounts;
   journal: Journal;
@@ -86,11 +55,12 @@ export class ProducerPool {
   readonly buffer: BufferMemory;
   /** Faults already logged in their current episode (said once, again only after they cleared). */
   private readonly warned = new Set<'bufferFull' | 'expired'>();
+  private started = false;
 
   constructor(private readonly options: ProducerPoolOptions) {
-    this.buffer = new BufferMemory(options.bufferMemory ?? DEFAULT_BUFFER_MEMORY);
+    this.buffer = options.buffer ?? new BufferMemory(options.bufferMemory ?? DEFAULT_BUFFER_MEMORY);
     this.slots = Array.from({ length: options.size }, (_, i) => {
-      const slotId = `producer-slot-${i}`;
+      const slotId = `${options.slotIdPrefix ?? 'producer-slot-'}${i}`;
       const producer = options.createProducer(slotId);
       const slot = new ProducerSlot({
         slotId,
@@ -101,18 +71,22 @@ export class ProducerPool {
         backoffMs: options.backoffMs ?? defaultBackoff,
       });
       slot.onStateChange((state) => {
-        if (state === 'ready') for (const wake of this.readyWaiters) wake();
+        // A slot that is ready, or whose connection failed (perhaps refused), is worth a new look.
+        if (state === 'ready' || state === 'reconnecting') for (const wake of this.readyWaiters) wake();
       });
       return slot;
     });
   }
 
+  /** Connects the slots; calling it again does nothing. */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     for (const slot of this.slots) slot.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => slot.stop()));
+    if (this.started) await Promise.all(this.slots.map((slot) => slot.stop()));
   }
 
   /** Produces records to a topic (or a default partition) and reports each record's outcome. */
@@ -185,6 +159,11 @@ export class ProducerPool {
     for (const record of outgoing) bytes += recordSize(record);
     if (!(await this.buffer.reserve(bytes, deadline))) throw this.bufferFull(outgoing.length);
     const slot = await this.readySlot(deadline, client);
+    if (slot && 'errorCode' in slot) {
+      // Kafka refused every slot's login or producer id: the caller hears why (401/403), not a timeout.
+      this.buffer.release(bytes);
+      return outgoing.map(() => ({ failure: slot }));
+    }
     if (!slot || client?.gone) {
       this.buffer.release(bytes);
       const why = slot ? CLIENT_GONE : `No producer connection to Kafka became ready within ${this.options.maxBlockMs} ms.`;
@@ -262,9 +241,9 @@ export class ProducerPool {
   /**
    * A ready slot: the client's own while it is ready (a slot sends what it is given in order, so a
    * stream of produces from one client is written in order), else the next one round robin.
-   * Waits for one until the deadline.
+   * Waits for one until the deadline, unless Kafka refused every slot (then that refusal).
    */
-  private async readySlot(deadline: number, client?: ProduceClient): Promise<ProducerSlot | null> {
+  private async readySlot(deadline: number, client?: ProduceClient): Promise<ProducerSlot | KafkaFailure | null> {
     for (;;) {
       const own = client && this.slotOf.get(client);
       if (own?.state === 'ready') return own;
@@ -276,6 +255,8 @@ export class ProducerPool {
           return slot;
         }
       }
+      const refusal = this.slots[0]?.refusal;
+      if (refusal && this.slots.every((slot) => slot.refusal)) return refusal;
       const wait = deadline - Date.now();
       if (wait <= 0) return null;
       await new Promise<void>((resolve) => {
@@ -296,27 +277,4 @@ export class ProducerPool {
     this.keylessPartition.set(topic, (current + 1) % count);
     return current % count;
   }
-}
-
-function retriableFailures(count: number, message: string): RecordOutcome[] {
-  const failure = describeKafkaError({ name: 'KafkaJSTimeout', message, retriable: true });
-  return Array.from({ length: count }, () => ({ failure }));
-}
-
-/** Why a topic's partitions could not be counted: it never showed up (40401), or Kafka's error. */
-function metadataFailure(error: unknown): KafkaFailure {
-  if (error instanceof TopicNotPresentError) {
-    return { errorCode: ErrorCode.TopicNotFound, status: 404, message: error.message, retriable: true, connectionLost: false };
-  }
-  return describeKafkaError(error);
-}
-
-/** API v2's per-record code: a missing partition keeps 40402, Kafka's failures are 50002/50003 (or 401/403). */
-function v2ErrorCode(failure: KafkaFailure): number {
-  return failure.errorCode === ErrorCode.PartitionNotFound ? ErrorCode.PartitionNotFound : produceErrorCode(failure);
-}
-
-function partitionOffset(result: RecordResult): PartitionOffset {
-  if ('failure' in result) return { partition: null, offset: null, error_code: v2ErrorCode(result.failure), error: result.failure.message };
-  return { partition: result.partition, offset: result.offset, error_code: null, error: null };
 }

@@ -15,6 +15,7 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { ErrorCode } from '../../errors.ts';
+import { describeKafkaError, type KafkaFailure } from '../../kafka/kafka-error.ts';
 import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.ts';
 
 export interface ProduceJob {
@@ -47,6 +48,8 @@ export interface SlotContext extends SlotInput {
   attempt: number;
   stopRequested: boolean;
   lastError: string | null;
+  /** Kafka refused the slot's login or its InitProducerId (authentication, authorization): a wait for it is pointless. */
+  refusal: KafkaFailure | null;
 }
 
 export type SlotEvent =
@@ -77,6 +80,11 @@ function failJobs(jobs: ProduceJob[], message: string, connectionLost = true): v
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function refusalOf(error: unknown): KafkaFailure | null {
+  const failure = describeKafkaError(error);
+  return failure.errorCode === ErrorCode.KafkaAuthentication || failure.errorCode === ErrorCode.KafkaAuthorization ? failure : null;
+}
 
 export const producerSlotMachine = setup({
   types: {
@@ -123,7 +131,7 @@ export const producerSlotMachine = setup({
   },
 }).createMachine({
   id: 'producerSlot',
-  context: ({ input }) => ({ ...input, pending: [], inFlight: [], attempt: 0, stopRequested: false, lastError: null }),
+  context: ({ input }) => ({ ...input, pending: [], inFlight: [], attempt: 0, stopRequested: false, lastError: null, refusal: null }),
   initial: 'connecting',
   states: {
     connecting: {
@@ -133,7 +141,7 @@ export const producerSlotMachine = setup({
         onDone: { target: 'ready' },
         onError: {
           target: 'reconnecting',
-          actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => refusalOf(event.error) }),
         },
       },
       on: {
@@ -144,7 +152,7 @@ export const producerSlotMachine = setup({
     },
     ready: {
       entry: [
-        assign({ attempt: 0, lastError: null }),
+        assign({ attempt: 0, lastError: null, refusal: null }),
         { type: 'journal', params: { type: 'SlotReady' } },
       ],
       initial: 'idle',
@@ -192,11 +200,11 @@ export const producerSlotMachine = setup({
                 // Asked to stop meanwhile: no point reconnecting; what is queued fails on the way out.
                 guard: 'stopRequested',
                 target: '#producerSlot.draining.disconnecting',
-                actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+                actions: assign({ lastError: ({ event }) => errorMessage(event.error)}),
               },
               {
                 target: '#producerSlot.reconnecting',
-                actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+                actions: assign({ lastError: ({ event }) => errorMessage(event.error)}),
               },
             ],
           },
@@ -228,7 +236,7 @@ export const producerSlotMachine = setup({
         onError: {
           target: 'reconnecting',
           reenter: true,
-          actions: assign({ lastError: ({ event }) => errorMessage(event.error) }),
+          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => refusalOf(event.error) }),
         },
       },
       on: {

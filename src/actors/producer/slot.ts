@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { createActor, fromPromise, type Actor } from 'xstate';
 import type { Journal } from '../../journal/journal.ts';
+import type { KafkaFailure } from '../../kafka/kafka-error.ts';
 import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.ts';
 import { producerSlotMachine, type JournalParams, type ProduceJob } from './slot-machine.ts';
 
@@ -83,6 +84,11 @@ export class ProducerSlot {
 
   start(): void {
     this.actor.start();
+  }
+
+  /** Why Kafka refused this slot's last connection attempt (authentication, authorization), if it did. */
+  get refusal(): KafkaFailure | null {
+    return this.actor.getSnapshot().context.refusal;
   }
 
   get state(): SlotState {

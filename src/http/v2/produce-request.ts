@@ -9,7 +9,7 @@
  * shape (Confluent's v2 refuses both as unknown fields, so no request it accepts changes meaning);
  * a bad one is 400 naming where it is, and nothing is sent.
  */
-import type { ProduceRecord } from '../../actors/producer/pool.ts';
+import type { ProduceRecord } from '../../actors/producer/produce-records.ts';
 import { binaryCodec } from '../../codecs/binary.ts';
 import type { EmbeddedCodec } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';

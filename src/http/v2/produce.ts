@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { PartitionOffset, ProduceClient, ProduceRecord } from '../../actors/producer/pool.ts';
+import type { PartitionOffset, ProduceClient, ProduceRecord } from '../../actors/producer/produce-records.ts';
 import { requestClient } from '../produce-client.ts';
 import { codecFor } from '../../codecs/index.ts';
 import { ErrorCode } from '../../errors.ts';
