@@ -10,7 +10,9 @@ import type { ConsumerDeps } from './actors/consumer/consumer-actor.ts';
 import { createClientSet } from './principals/client-set.ts';
 import { PrincipalClients, type KafkaLogin } from './principals/principal-clients.ts';
 import { forwarding, scoped } from './principals/scoped.ts';
-import { propagatePrincipal } from './http/auth/propagation.ts';
+import { basicLogin, keystoreLogin, propagatePrincipal } from './http/auth/propagation.ts';
+import { readKeystoreIdentities } from './principals/keystore-identities.ts';
+import { StartupError } from './startup-error.ts';
 import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
 import type { Config } from './config/config.ts';
 import { createApp } from './http/app.ts';
@@ -78,12 +80,14 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   const own = clientSetOf('producer-slot-');
   const { metadata, pool } = own;
   // With propagation, each principal's requests use a set of its own (principal-clients.ts).
+  const identities = principalCertificates(config);
   const principals = propagating
     ? new PrincipalClients({
         create: (login, tag) => clientSetOf(`producer-slot-${tag}-`, login),
         max: config.propagation.clientsMax,
         idleMs: config.propagation.clientsIdleMs,
         logger,
+        ...(identities && { known: (name: string) => identities.get(name) ?? null }),
       })
     : null;
   const requestClients = principals
@@ -99,6 +103,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       }
     : own;
   metrics.trackProducerBuffer(() => buffer.usedBytes);
+  if (principals) metrics.trackPrincipalClients(() => principals.open);
 
   // The embedded registry lives in the journal's database; an external one is reached over HTTP.
   const embeddedRegistry = config.schemaRegistryUrl ? null : EmbeddedRegistry.open(journal.database);
@@ -146,7 +151,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     timeoutMs: READINESS_TIMEOUT_MS,
   });
   const app = createApp({
-    authentication: principals ? [...authentication.api, propagatePrincipal(principals)] : authentication.api,
+    authentication: principals ? [...authentication.api, propagatePrincipal(principals, identities ? keystoreLogin(identities) : basicLogin)] : authentication.api,
     readiness,
     metrics,
     schemas,
@@ -237,6 +242,17 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     })());
 
   return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, metrics, pool, consumers, close };
+}
+
+/** SSL propagation: each principal's certificate by subject, read once at start-up (a bad store stops the start). */
+function principalCertificates(config: Config): Map<string, KafkaLogin> | null {
+  const store = config.propagation.method === 'SSL' ? config.propagation.keystore : null;
+  if (!store) return null;
+  try {
+    return readKeystoreIdentities(store.location, store.password);
+  } catch (error) {
+    throw new StartupError(`confluent.rest.auth.propagate.method=SSL: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** What an owned consumer instance reaches Kafka with: its owner's clients, looked up at each use. */

@@ -17,6 +17,8 @@ import { freePort, portInUse } from './free-port.ts';
 import { findJava } from './java.ts';
 import { probeMetadata } from './metadata-probe.ts';
 import { brokerCredentials, checkBrokerSasl, saslProperties, scramFormatArguments, type BrokerSasl, type SaslPlainCredentials } from './broker-security.ts';
+import { checkBrokerSsl, sslProperties, type BrokerSsl, type SslClientIdentity } from './broker-tls.ts';
+import { LOG4J2_CONFIG, serverProperties } from './server-properties.ts';
 
 const execFileAsync = promisify(execFile);
 const PROPERTIES_FILE = 'server.properties';
@@ -35,6 +37,12 @@ export interface LocalBrokerOptions {
    * credentials are stored when the directory is first formatted; later starts keep those.
    */
   sasl?: BrokerSasl;
+  /**
+   * SSL/ACL mode (broker-tls.ts): the client listener is SSL and requires a client certificate the
+   * truststore's CAs signed; principals are `User:<subject DN>`, and StandardAuthorizer denies
+   * what no ACL allows. Not together with `sasl`.
+   */
+  ssl?: BrokerSsl;
   /** Extra broker properties, appended last. */
   properties?: Record<string, string>;
   startTimeoutMs?: number;
@@ -60,7 +68,14 @@ export class LocalBroker {
     private readonly startTimeoutMs: number,
     /** In SASL mode, the broker's own super user (PLAIN): for admin clients that create topics and ACLs. */
     readonly superUser: SaslPlainCredentials | null,
+    /** In SSL mode, the broker's own certificate: what it and its readiness probe present. */
+    private readonly sslIdentity: SslClientIdentity | null,
   ) {}
+
+  /** In SSL mode, the broker's certificate subject (RFC 2253): `User:` + this is a super user. */
+  get sslSubject(): string | null {
+    return this.sslIdentity?.subject ?? null;
+  }
 
   get bootstrapServers(): string {
     return `127.0.0.1:${this.port}`;
@@ -80,7 +95,9 @@ export class LocalBroker {
    * files), formats storage once and starts the broker; resolves when it answers metadata requests.
    */
   static async start(options: LocalBrokerOptions): Promise<LocalBroker> {
+    if (options.sasl && options.ssl) throw new StartupError('the local broker takes either the SASL mode or the SSL mode, not both');
     if (options.sasl) checkBrokerSasl(options.sasl);
+    const sslIdentity = options.ssl ? checkBrokerSsl(options.ssl) : null;
     if (!existsSync(kafkaLibs)) {
       throw new StartupError(`Kafka's jars are missing in ${kafkaLibs}: run \`npm run kafka:fetch\`, or set bootstrap.servers to use an existing Kafka cluster`);
     }
@@ -96,9 +113,13 @@ export class LocalBroker {
       }
       const port = options.port ?? (await freePort());
       const superUser = options.sasl ? brokerCredentials() : null;
-      const broker = new LocalBroker(dir, port, await freePort(), java.path, options.startTimeoutMs ?? 120_000, superUser);
+      const broker = new LocalBroker(dir, port, await freePort(), java.path, options.startTimeoutMs ?? 120_000, superUser, sslIdentity);
       broker.lock = lock;
-      writeFileSync(broker.propertiesFile, serverProperties(broker, options));
+      const security = {
+        ...(options.sasl && superUser ? saslProperties(options.sasl, superUser, port, broker.controllerPort) : {}),
+        ...(options.ssl && sslIdentity ? sslProperties(options.ssl, sslIdentity, port, broker.controllerPort) : {}),
+      };
+      writeFileSync(broker.propertiesFile, serverProperties(broker, options, security));
       writeFileSync(broker.log4jFile, LOG4J2_CONFIG);
       await broker.format(options.sasl ? scramFormatArguments(options.sasl) : []);
       await broker.resume(options.signal);
@@ -134,7 +155,7 @@ export class LocalBroker {
         if (signal?.aborted) throw signal.reason;
         if (spawnError) throw new StartupError(`could not run ${this.java}: ${(spawnError as Error).message}`);
         if (!this.process) throw new StartupError(`the embedded Kafka broker exited during start-up${brokerLogProblem(this.logFile)}; see ${this.logFile}`);
-        if (await probeMetadata('127.0.0.1', this.port, 1000, this.superUser ?? undefined)) return;
+        if (await probeMetadata('127.0.0.1', this.port, 1000, this.superUser ?? this.sslIdentity ?? undefined)) return;
         await sleep(250);
       }
       throw new StartupError(`the embedded Kafka broker did not answer within ${this.startTimeoutMs} ms; see ${this.logFile}`);
@@ -211,39 +232,6 @@ function lockDir(dir: string): ProcessLock {
   }
 }
 
-function serverProperties(broker: LocalBroker, options: LocalBrokerOptions): string {
-  const lines: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.voters': `1@127.0.0.1:${broker.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${broker.port},CONTROLLER://127.0.0.1:${broker.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${broker.port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': join(broker.dir, 'data'),
-    'auto.create.topics.enable': String(options.autoCreateTopics ?? true),
-    'num.partitions': '1',
-    // One node: every internal topic must live with replication factor 1.
-    'offsets.topic.replication.factor': '1',
-    'offsets.topic.num.partitions': '1',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
-    'share.coordinator.state.topic.replication.factor': '1',
-    'share.coordinator.state.topic.min.isr': '1',
-    // Groups form at once instead of waiting 3 s for more members.
-    'group.initial.rebalance.delay.ms': '0',
-    'num.network.threads': '2',
-    'num.io.threads': '4',
-    ...(options.sasl && broker.superUser ? saslProperties(options.sasl, broker.superUser, broker.port, broker.controllerPort) : {}),
-    ...options.properties,
-  };
-  return Object.entries(lines)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n')
-    .concat('\n');
-}
-
 function jvmArgs(broker: LocalBroker): string[] {
   return [
     '-Xms256m',
@@ -258,22 +246,3 @@ function jvmArgs(broker: LocalBroker): string[] {
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-// Broker logs go to stdout, which start() sends to <dir>/broker.log; INFO for Kafka, WARN for chatter.
-const LOG4J2_CONFIG = `status = warn
-appender.stdout.type = Console
-appender.stdout.name = STDOUT
-appender.stdout.layout.type = PatternLayout
-appender.stdout.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRefs = stdout
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.kafka.name = kafka
-logger.kafka.level = INFO
-logger.state.name = state.change.logger
-logger.state.level = WARN
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.clients.name = org.apache.kafka
-logger.clients.level = WARN
-`;

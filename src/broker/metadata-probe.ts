@@ -3,9 +3,11 @@
  * whether it answered with at least one broker. Raw bytes keep the launcher free of any Kafka
  * client: it is used to decide that a freshly started broker is ready for clients. On a SASL
  * listener it first logs in with PLAIN (SaslHandshake v1, then SaslAuthenticate v0), as the
- * broker's own super user, so that the answer cannot be an authorization failure.
+ * broker's own super user, so that the answer cannot be an authorization failure. On an SSL
+ * listener that requires client certificates it presents the broker's own.
  */
 import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 const METADATA_API_KEY = 3;
 const METADATA_VERSION = 4; // Kafka 4.x removed v0-v3 (KIP-896); v4 is non-flexible and simple.
@@ -22,7 +24,15 @@ export interface ProbeLogin {
   password: string;
 }
 
-export function probeMetadata(host: string, port: number, timeoutMs: number, login?: ProbeLogin): Promise<boolean> {
+/** A client certificate for the probe: a PKCS12 store with its key, and the store's password. */
+export interface ProbeCertificate {
+  pfx: Buffer;
+  passphrase: string;
+}
+
+export function probeMetadata(host: string, port: number, timeoutMs: number, access?: ProbeLogin | ProbeCertificate): Promise<boolean> {
+  const login = access && 'username' in access ? access : undefined;
+  const certificate = access && 'pfx' in access ? access : undefined;
   // Each step is one request and its response, in order; a step answers whether to go on.
   const steps: { request: Buffer; accept: (response: Buffer) => boolean }[] = [];
   if (login) {
@@ -32,7 +42,11 @@ export function probeMetadata(host: string, port: number, timeoutMs: number, log
   // throttle_time_ms, then the brokers array's length
   steps.push({ request: metadataRequest(), accept: (response) => response.length >= 12 && response.readInt32BE(8) > 0 });
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    // The server's certificate is not checked: the probe asks a port this process just opened on
+    // loopback whether it answers yet, and tells it nothing but the (public) client certificate.
+    const socket = certificate
+      ? connectTls({ host, port, pfx: certificate.pfx, passphrase: certificate.passphrase, rejectUnauthorized: false })
+      : connect({ host, port });
     let received = Buffer.alloc(0);
     const finish = (ok: boolean) => {
       socket.destroy();
@@ -43,7 +57,7 @@ export function probeMetadata(host: string, port: number, timeoutMs: number, log
     // A broker may close the connection without an error (a SASL listener does, on a request
     // before login); the idle timeout stops with the socket, so this must answer too.
     socket.once('close', () => finish(false));
-    socket.once('connect', () => socket.write(steps[0]!.request));
+    socket.once(certificate ? 'secureConnect' : 'connect', () => socket.write(steps[0]!.request));
     socket.on('data', (chunk) => {
       received = Buffer.concat([received, chunk]);
       if (received.length < 4 || received.length < 4 + received.readInt32BE(0)) return;

@@ -167,6 +167,8 @@ interface Sorted {
 function sortKeys(raw: Map<string, RawValue>, problems: string[], warnings: string[]): Sorted {
   const httpsListener = [SETTINGS.listeners, SETTINGS.managementListeners, SETTINGS.schemaRegistryListeners].some((s) => /(^|,)\s*https:/i.test(raw.get(s.key)?.value ?? ''));
   const securityProtocol = (raw.get('client.security.protocol')?.value ?? 'PLAINTEXT').trim().toUpperCase();
+  // SSL propagation reads client.ssl.keystore.location, a store file refused otherwise.
+  const sslPropagation = (raw.get('confluent.rest.auth.propagate.method')?.value ?? '').trim().toUpperCase() === 'SSL';
   const redirected = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
   const own = new Map<string, Entry[]>(GROUPS.map((g) => [g.prefix, []]));
 
@@ -205,7 +207,7 @@ function sortKeys(raw: Map<string, RawValue>, problems: string[], warnings: stri
       for (const g of others) redirected.get(g.prefix)!.push([name, key, value]);
       continue;
     }
-    const java = javaClientKeyVerdict(group.prefix, name, value.value, { securityProtocol });
+    const java = javaClientKeyVerdict(group.prefix, name, value.value, { securityProtocol, sslPropagation });
     if (java) {
       report(key, value, java);
     } else if (others.length > 0) {
@@ -279,6 +281,7 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
   }
 
   const authentication = readAuthSettings(raw, read, value, problems, warnings);
+  const tls = readTlsSettings(raw, problems, warnings);
   const config: Config = {
     listeners,
     advertisedListeners,
@@ -318,7 +321,7 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     managementListeners: value(SETTINGS.managementListeners),
     inspectorEnable: value(SETTINGS.inspectorEnable),
     schemaRegistryListeners: value(SETTINGS.schemaRegistryListeners),
-    tls: readTlsSettings(raw, problems, warnings),
+    tls,
     schemaRegistryBasicAuthUserInfo: registryCredentials(raw, registry?.userInfo ?? null, read(SETTINGS.schemaRegistryBasicAuthUserInfo), client, problems),
     client,
     producer,
@@ -326,7 +329,13 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
     admin,
     limits: readLimitSettings(value),
     authentication,
-    propagation: readPropagationSettings(read, value, problems, { authenticationMethod: authentication.method, client }),
+    propagation: readPropagationSettings(read, value, problems, {
+      authenticationMethod: authentication.method,
+      client,
+      clientCertificates: (tls?.clientAuthentication ?? 'NONE') !== 'NONE',
+      keystoreLocation: raw.get('client.ssl.keystore.location')?.value.trim() ?? null,
+      keystorePassword: raw.get('client.ssl.keystore.password')?.value ?? null,
+    }),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

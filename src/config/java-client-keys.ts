@@ -11,6 +11,8 @@ import type { Verdict } from './confluent-keys.ts';
 export interface JavaKeyContext {
   /** `client.security.protocol` upper-cased, PLAINTEXT when unset. */
   readonly securityProtocol: string;
+  /** SSL principal propagation reads `client.ssl.keystore.location` (a PKCS12 store of principals). */
+  readonly sslPropagation?: boolean;
 }
 
 interface JavaKey {
@@ -26,6 +28,9 @@ const refuse = (reason: string): Verdict => ({ kind: 'refuse', reason: `not supp
 
 const usesTls = (c: JavaKeyContext) => c.securityProtocol === 'SSL' || c.securityProtocol === 'SASL_SSL';
 const usesSasl = (c: JavaKeyContext) => c.securityProtocol === 'SASL_PLAINTEXT' || c.securityProtocol === 'SASL_SSL';
+/** The principals' keystore of SSL propagation, read by the propagation (not by kafkajs). */
+const propagationStore = (c: JavaKeyContext, prefix: string, name: string) =>
+  c.sslPropagation === true && prefix === 'client.' && (name === 'ssl.keystore.location' || name === 'ssl.keystore.password');
 const unusedBy = (c: JavaKeyContext, what: string) => `client.security.protocol is ${c.securityProtocol}, which uses no ${what} (Java ignores it too)`;
 
 const ignored = (names: readonly string[], reason: string, prefixes?: readonly string[]): JavaKey => ({
@@ -50,13 +55,19 @@ const JAVA_KEYS: readonly JavaKey[] = [
   },
   {
     names: ['ssl.truststore.location', 'ssl.keystore.location'],
-    verdict: (_v, c) => (usesTls(c) ? refuse(`${STORE_FILES}; ignoring it would trust or present other certificates`) : ignore(unusedBy(c, 'TLS'))),
-    doc: `refused when client.security.protocol uses TLS: ${STORE_FILES}; otherwise ignored`,
+    verdict: (_v, c, prefix, name) =>
+      propagationStore(c, prefix, name)
+        ? { kind: 'accept' }
+        : usesTls(c)
+          ? refuse(`${STORE_FILES}; ignoring it would trust or present other certificates`)
+          : ignore(unusedBy(c, 'TLS')),
+    doc: `client.ssl.keystore.location with confluent.rest.auth.propagate.method=SSL: the principals' store; otherwise refused when client.security.protocol uses TLS: ${STORE_FILES}; otherwise ignored`,
   },
   {
     names: ['ssl.truststore.password', 'ssl.keystore.password', 'ssl.truststore.type', 'ssl.keystore.type'],
-    verdict: (value, c, _p, name) => {
+    verdict: (value, c, prefix, name) => {
       if (!usesTls(c)) return ignore(unusedBy(c, 'TLS'));
+      if (propagationStore(c, prefix, name)) return { kind: 'accept' };
       // PEM is the store type of the PEM keys kafkajs does take.
       if (name.endsWith('.type') && value.trim().toUpperCase() === 'PEM') return { kind: 'accept' };
       return ignore('it belongs to a store file, and store files are not read (client.ssl.*.location is refused)');

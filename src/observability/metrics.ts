@@ -51,6 +51,7 @@ export class ProxyMetrics {
   private readonly produceExpiredInFlight: Counter;
   private readonly producerRenewals: Counter;
   private producerBufferSample: (() => number) | null = null;
+  private principalClientsSample: (() => number) | null = null;
   private readonly consumedRecords: Counter<'topic'>;
   private readonly consumedBytes: Counter<'topic'>;
   private readonly journalAppend: Histogram;
@@ -122,6 +123,16 @@ export class ProxyMetrics {
       registers,
       collect() {
         const sample = buffer();
+        if (sample) this.set(sample());
+      },
+    });
+    const principals = () => this.principalClientsSample;
+    new Gauge({
+      name: 'kafka_rest_principal_clients',
+      help: 'Principals whose own Kafka clients are open (principal propagation; bounded by principal.clients.max).',
+      registers,
+      collect() {
+        const sample = principals();
         if (sample) this.set(sample());
       },
     });
@@ -214,6 +225,11 @@ export class ProxyMetrics {
   /** The producer pool's buffered bytes, read at scrape time. */
   trackProducerBuffer(sample: () => number): void {
     this.producerBufferSample = sample;
+  }
+
+  /** With principal propagation: how many principals have open clients, read at scrape time. */
+  trackPrincipalClients(sample: () => number): void {
+    this.principalClientsSample = sample;
   }
 
   recordConsumed(topic: string, records: number, bytes: number): void {

@@ -18,6 +18,7 @@ import { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { RecordProducer } from '../kafka/record-producer.ts';
 import { TopicPartitions } from '../kafka/topic-partitions.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
+import type { KafkaLogin } from './principal-clients.ts';
 
 const DEFAULT_METADATA_MAX_AGE_MS = 300_000;
 /** Kafka's fetch.max.wait.ms default; kafkajs's own is 5 s. */
@@ -36,8 +37,8 @@ export interface ClientSet {
 export interface ClientSetOptions {
   config: Config;
   brokers: string[];
-  /** The SASL login to use instead of `client.sasl.jaas.config`'s (a propagated principal's). */
-  login?: { username: string; password: string };
+  /** A propagated principal's login, instead of the proxy's own: a SASL user, or a TLS client certificate. */
+  login?: KafkaLogin;
   /** Journal ids of the pool's slots start with this. */
   slotIdPrefix: string;
   /** The buffer.memory every pool shares. */
@@ -54,8 +55,10 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
   // Built afresh, never spread from the proxy's own: kafkajs stores the authenticator it makes for
   // the first connection on the sasl object itself (`authenticationProvider`, bound to that
   // login), so a copy of a used object would log in as the proxy, whatever its username says.
-  const sasl = login && base.sasl ? ({ mechanism: base.sasl.mechanism, username: login.username, password: login.password } as SaslOptions) : base.sasl;
-  const kafkaConfig = { ...base, ...(sasl && { sasl }) };
+  const sasl = login && 'username' in login && base.sasl ? ({ mechanism: base.sasl.mechanism, username: login.username, password: login.password } as SaslOptions) : base.sasl;
+  // The principal's certificate replaces the proxy's; the trusted CAs stay.
+  const ssl = login && 'cert' in login && typeof base.ssl === 'object' ? { ...base.ssl, key: login.key, cert: login.cert, passphrase: undefined } : base.ssl;
+  const kafkaConfig = { ...base, ...(sasl && { sasl }), ...(ssl !== undefined && { ssl }) };
   const kafka = createKafka(kafkaConfig, logger);
   const adminKafka = config.admin.requestTimeout ? createKafka({ ...kafkaConfig, requestTimeout: config.admin.requestTimeout }, logger) : kafka;
   const metadata = new ClusterMetadata(adminKafka);

@@ -13,14 +13,14 @@ import type { Logger } from 'pino';
 import { ErrorCode, RestError } from '../errors.ts';
 import type { ClientSet } from './client-set.ts';
 
-export interface KafkaLogin {
-  readonly username: string;
-  readonly password: string;
-}
+/** How a principal logs in to Kafka: a SASL user and password, or a TLS client certificate (PEM). */
+export type KafkaLogin = { readonly username: string; readonly password: string } | { readonly key: string; readonly cert: string };
 
 export interface PrincipalClientsOptions {
   /** Builds a principal's set; `tag` is short, stable and safe in journal ids. */
   create(login: KafkaLogin, tag: string): ClientSet;
+  /** Logins the proxy knows without a request (SSL propagation's keystore); null: only from requests. */
+  known?: (name: string) => KafkaLogin | null;
   max: number;
   idleMs: number;
   logger: Logger;
@@ -45,7 +45,7 @@ export interface Lease {
 
 const CREDENTIALS_PER_CLIENT_SET = 10;
 
-const digestOf = (login: KafkaLogin) => createHash('sha256').update(login.username).update('\u0000').update(login.password).digest();
+const digestOf = (login: KafkaLogin) => createHash('sha256').update(JSON.stringify(login)).digest();
 const tagOf = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 12);
 
 export class PrincipalClients {
@@ -98,6 +98,8 @@ export class PrincipalClients {
    * presented any since the proxy started.
    */
   of(name: string): ClientSet {
+    const known = this.entries.has(name) ? null : this.options.known?.(name);
+    if (known) this.entries.set(name, { name, digest: digestOf(known), login: known, clients: null, inUse: 0, lastUsed: 0, retired: false });
     const entry = this.entries.get(name);
     if (!entry) {
       throw new RestError(

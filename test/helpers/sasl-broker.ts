@@ -4,22 +4,16 @@
  * The helper gives native kafkajs configs per user and mechanism, and grants or denies ACLs as the
  * broker's super user; `allow`/`deny` return once the broker's authorizer applies the binding.
  */
-import kafkajs, { type Admin, type KafkaConfig } from 'kafkajs';
+import kafkajs, { type KafkaConfig } from 'kafkajs';
+import { aclAdmin, type AclOperation, type AclResource } from './acl-admin.ts';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { startOwnBroker, type OwnBroker } from './own-broker.ts';
 
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } = kafkajs;
+const { logLevel } = kafkajs;
 
 export type SaslMechanism = 'plain' | 'scram-sha-512';
 
-/** What an ACL binds to: a topic or a consumer group, by exact name (LITERAL) or by PREFIXED name. */
-export interface AclResource {
-  type: 'topic' | 'group';
-  name: string;
-  pattern?: 'literal' | 'prefixed';
-}
-
-export type AclOperation = keyof typeof AclOperationTypes;
+export type { AclOperation, AclResource } from './acl-admin.ts';
 
 export interface SaslBroker extends OwnBroker {
   broker: LocalBroker;
@@ -52,56 +46,18 @@ export async function startSaslBroker(name: string, users: Record<string, string
     return { brokers: [broker.bootstrapServers], clientId: `test-${user}`, logLevel: logLevel.NOTHING, sasl };
   };
   const superUser = kafkaConfigFor(credentials.username, credentials.password, 'plain');
-  let admin: Admin | null = null;
-  const connectedAdmin = async (): Promise<Admin> => {
-    if (!admin) {
-      const created = new Kafka(superUser).admin();
-      await created.connect();
-      admin = created;
-    }
-    return admin;
-  };
-  const bind = async (permission: 'ALLOW' | 'DENY', principal: string, resource: AclResource, operations: AclOperation[]) => {
-    const client = await connectedAdmin();
-    const resourceType = resource.type === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP;
-    const resourcePatternType = resource.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL;
-    const permissionType = AclPermissionTypes[permission];
-    const acl = operations.map((operation) => ({
-      resourceType,
-      resourceName: resource.name,
-      resourcePatternType,
-      principal,
-      host: '*',
-      operation: AclOperationTypes[operation],
-      permissionType,
-    }));
-    await client.createAcls({ acl });
-    // The controller has committed the bindings; DescribeAcls answers from the broker's own
-    // authorizer, so once it lists them all, requests are authorized with them.
-    for (;;) {
-      const { resources } = await client.describeAcls({ resourceType, resourceName: resource.name, resourcePatternType, principal, host: '*', operation: AclOperationTypes.ANY, permissionType });
-      const seen = new Set(resources.flatMap((r) => r.acls.map((a) => a.operation)));
-      if (acl.every((a) => seen.has(a.operation))) return;
-      await new Promise((done) => setTimeout(done, 20));
-    }
-  };
+  const admin = aclAdmin(superUser);
   return {
     ...own,
     bootstrapServers: broker.bootstrapServers,
     users,
     superUser,
     kafkaConfigFor,
-    allow: (principal, resource, operations) => bind('ALLOW', principal, resource, operations),
-    deny: (principal, resource, operations) => bind('DENY', principal, resource, operations),
-    createTopic: async (topic, partitions = 1) => {
-      const client = await connectedAdmin();
-      await client.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-      return topic;
-    },
+    allow: (principal, resource, operations) => admin.bind('ALLOW', principal, resource, operations),
+    deny: (principal, resource, operations) => admin.bind('DENY', principal, resource, operations),
+    createTopic: (topic, partitions) => admin.createTopic(topic, partitions),
     remove: async () => {
-      const client = admin as Admin | null;
-      admin = null;
-      await client?.disconnect();
+      await admin.close();
       await own.remove();
     },
   };

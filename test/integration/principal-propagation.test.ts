@@ -94,6 +94,8 @@ describe('principal propagation to a SASL broker with ACLs', () => {
     const again = await produce(AS.alice, aliceTopic, ['a2']);
     assert.equal(again.body.offsets[0].error_code, null, 'bob\'s refusal did not disturb alice\'s producer');
     assert.deepEqual(await contents(aliceTopic), ['a0', 'a1', 'a2']);
+    const metrics = (await call(`${proxy.managementUrls[0]}/metrics`, { headers: AS.alice })).body as string;
+    assert.match(metrics, /^kafka_rest_principal_clients 2$/m, 'alice and bob have clients of their own');
     const ownSlotEvents = proxy.journal.read({ actorType: 'producer-slot' }).filter((e) => /^producer-slot-\d+$/.test(e.actorId));
     assert.deepEqual(ownSlotEvents, [], 'the proxy\'s own producers never connected: no request without a principal produced');
   });

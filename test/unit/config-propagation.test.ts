@@ -21,7 +21,7 @@ const problems = (env: Record<string, string>) => {
 
 test('JETTY_AUTH with Basic authentication and a SASL client login is accepted, with the cache bounds', () => {
   const config = loadConfig({ env: { ...SASL, ...BASIC, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'jetty_auth', KAFKA_REST_PRINCIPAL_CLIENTS_MAX: '7' } });
-  assert.deepEqual(config.propagation, { method: 'JETTY_AUTH', clientsMax: 7, clientsIdleMs: 600_000 });
+  assert.deepEqual(config.propagation, { method: 'JETTY_AUTH', keystore: null, clientsMax: 7, clientsIdleMs: 600_000 });
 });
 
 test('without propagation nothing changes', () => {
@@ -36,9 +36,22 @@ test('JETTY_AUTH names what it is missing: Basic authentication, a SASL login to
   assert.deepEqual(problems({ ...BASIC, ...SASL, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'JETTY_AUTH' }), []);
 });
 
-test('SSL propagation is refused with the alternative, an unknown method with the choices', () => {
-  assert.match(problems({ ...SASL, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'SSL' })[0]!, /SSL propagation .* is not available; use JETTY_AUTH/);
+test('SSL propagation names what it is missing: client TLS, client certificates, no other authentication, the principals\' store, the proxy\'s own certificate', () => {
+  const found = problems({ ...SASL, ...BASIC, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'SSL' });
+  assert.equal(found.length, 4, found.join('\n'));
+  assert.match(found[0]!, /=SSL needs client\.security\.protocol=SSL/);
+  assert.match(found[1]!, /=SSL needs principals named by client certificates: an https listener with ssl\.client\.authentication=REQUIRED/);
+  assert.match(found[2]!, /authentication\.method must be NONE \(it is BASIC\)/);
+  assert.match(found[3]!, /=SSL needs client\.ssl\.keystore\.location/);
   assert.match(problems({ ...SASL, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'KERBEROS' })[0]!, /expected one of JETTY_AUTH, SSL/);
+});
+
+test('client.ssl.keystore.location is read as the principals\' store with SSL propagation, and refused as a store file without it', () => {
+  const tls = { KAFKA_REST_BOOTSTRAP_SERVERS: 'broker:9093', KAFKA_REST_CLIENT_SECURITY_PROTOCOL: 'SSL', KAFKA_REST_CLIENT_SSL_KEYSTORE_LOCATION: '/etc/principals.p12', KAFKA_REST_CLIENT_SSL_KEYSTORE_PASSWORD: 'changeit' };
+  assert.match(problems(tls).join('\n'), /client\.ssl\.keystore\.location.*not supported: JKS and PKCS12 store files cannot be read/);
+  const found = problems({ ...tls, KAFKA_REST_CONFLUENT_REST_AUTH_PROPAGATE_METHOD: 'SSL' });
+  assert.ok(!found.some((p) => /store files cannot be read/.test(p)), found.join('\n'));
+  assert.ok(found.some((p) => /proxy's own certificate/.test(p)), found.join('\n'));
 });
 
 test('the security plugin\'s other keys are ignored with a warning that names the one in use', () => {

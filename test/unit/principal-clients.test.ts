@@ -6,12 +6,12 @@ import { PrincipalClients, type KafkaLogin } from '../../src/principals/principa
 import { scoped, withClients } from '../../src/principals/scoped.ts';
 
 interface FakeSet extends ClientSet {
-  readonly login: KafkaLogin;
+  readonly login: KafkaLogin & { username?: string };
   readonly tag: string;
   closed: boolean;
 }
 
-function harness(max = 2, idleMs = 60_000) {
+function harness(max = 2, idleMs = 60_000, known?: (name: string) => KafkaLogin | null) {
   const made: FakeSet[] = [];
   const clients = new PrincipalClients({
     create: (login, tag) => {
@@ -22,6 +22,7 @@ function harness(max = 2, idleMs = 60_000) {
     max,
     idleMs,
     logger: pino({ level: 'silent' }),
+    ...(known && { known }),
   });
   return { clients, made };
 }
@@ -82,6 +83,16 @@ describe('PrincipalClients', () => {
     assert.equal(again.closed, false);
     assert.deepEqual(again.login, login('alice'));
     assert.throws(() => clients.of('mallory'), (error: { errorCode?: number; message: string }) => error.errorCode === 50003 && /mallory/.test(error.message));
+  });
+
+  test('of(): a login the proxy knows by itself (SSL propagation\'s keystore) opens a set without a request', () => {
+    const certificate = { key: 'KEY', cert: 'CERT' };
+    const { clients, made } = harness(2, 60_000, (name) => (name === 'CN=alice' ? certificate : null));
+    open = clients;
+    const set = clients.of('CN=alice') as FakeSet;
+    assert.deepEqual(set.login, certificate);
+    assert.equal(made.length, 1);
+    assert.throws(() => clients.of('CN=mallory'), /No Kafka credentials for CN=mallory/);
   });
 
   test('close() closes every open set', async () => {
