@@ -71,3 +71,22 @@ export function aclAdmin(superUser: KafkaConfig): AclAdmin {
     },
   };
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a failure');
+}
+
+/** The ACL calls of a test broker, as its helper hands them out. */
+export function aclActions(admin: AclAdmin) {
+  return {
+    allow: (principal: string, resource: AclResource, operations: AclOperation[]) => admin.bind('ALLOW', principal, resource, operations),
+    deny: (principal: string, resource: AclResource, operations: AclOperation[]) => admin.bind('DENY', principal, resource, operations),
+    createTopic: (topic: string, partitions?: number) => admin.createTopic(topic, partitions),
+  };
+}

@@ -5,7 +5,7 @@
  * broker's super user; `allow`/`deny` return once the broker's authorizer applies the binding.
  */
 import kafkajs, { type KafkaConfig } from 'kafkajs';
-import { aclAdmin, type AclOperation, type AclResource } from './acl-admin.ts';
+import { aclActions, aclAdmin, type AclOperation, type AclResource } from './acl-admin.ts';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { startOwnBroker, type OwnBroker } from './own-broker.ts';
 
@@ -53,9 +53,7 @@ export async function startSaslBroker(name: string, users: Record<string, string
     users,
     superUser,
     kafkaConfigFor,
-    allow: (principal, resource, operations) => admin.bind('ALLOW', principal, resource, operations),
-    deny: (principal, resource, operations) => admin.bind('DENY', principal, resource, operations),
-    createTopic: (topic, partitions) => admin.createTopic(topic, partitions),
+    ...aclActions(admin),
     remove: async () => {
       await admin.close();
       await own.remove();

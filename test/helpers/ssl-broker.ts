@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import kafkajs, { type KafkaConfig } from 'kafkajs';
 import type { LocalBroker } from '../../src/broker/local-broker.ts';
 import { subjectToRfc2253 } from '../../src/http/auth/certificate.ts';
-import { aclAdmin, type AclOperation, type AclResource } from './acl-admin.ts';
+import { aclActions, aclAdmin, type AclOperation, type AclResource } from './acl-admin.ts';
 import { mergeKeystores } from './multi-keystore.ts';
 import { startOwnBroker, type OwnBroker } from './own-broker.ts';
 import { certificateDir, createCa, createTruststore, issueCertificate, STORE_PASSWORD, type CertificateAuthority, type IssuedCertificate } from './tls.ts';
@@ -94,9 +94,7 @@ export async function startSslBroker(name: string, clients: string[]): Promise<S
     clients: ssl.clients,
     keystore: { path: ssl.keystore, password: STORE_PASSWORD, aliases: [...clients] },
     kafkaConfigFor,
-    allow: (principal, resource, operations) => admin.bind('ALLOW', principal, resource, operations),
-    deny: (principal, resource, operations) => admin.bind('DENY', principal, resource, operations),
-    createTopic: (topic, partitions) => admin.createTopic(topic, partitions),
+    ...aclActions(admin),
     remove: async () => {
       await admin.close();
       await own.remove();

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { failure } from '../helpers/acl-admin.ts';
+import { uniqueTopic } from '../helpers/cluster.ts';
 import kafkajs from 'kafkajs';
 import { LocalBroker } from '../../src/broker/local-broker.ts';
 import { probeMetadata } from '../../src/broker/metadata-probe.ts';
@@ -16,17 +18,6 @@ import { startSaslBroker, type SaslBroker } from '../helpers/sasl-broker.ts';
 
 const { Kafka, KafkaJSSASLAuthenticationError } = kafkajs;
 const USERS = { alice: 'alice-secret', bob: 'bob-secret' };
-const topicName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-/** The error a promise rejects with (it must reject). */
-async function failure(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 // kafkajs's retrier re-throws a protocol error as KafkaJSNonRetriableError, which keeps only the
 // message: these are kafkajs's messages for the two refusals.
@@ -93,7 +84,7 @@ describe('a SASL/ACL broker', () => {
   });
 
   test('alice cannot produce without an ACL (TOPIC_AUTHORIZATION_FAILED), and can once allowed WRITE', async () => {
-    const topic = await sasl.createTopic(topicName('alice-writes'));
+    const topic = await sasl.createTopic(uniqueTopic('alice-writes'));
     const producer = await connected(new Kafka({ ...sasl.kafkaConfigFor('alice', USERS.alice, 'plain'), retry: { retries: 0 } }).producer());
     assert.equal(await refusal(producer.send({ topic, messages: [{ value: 'refused' }] })), 'TOPIC_AUTHORIZATION_FAILED');
 
@@ -108,8 +99,8 @@ describe('a SASL/ACL broker', () => {
   });
 
   test('a PREFIXED grant covers topics by prefix, and a DENY overrides it', async () => {
-    const prefix = topicName('team');
-    const [allowed, denied, other] = [`${prefix}.orders`, `${prefix}.secrets`, topicName('elsewhere')];
+    const prefix = uniqueTopic('team');
+    const [allowed, denied, other] = [`${prefix}.orders`, `${prefix}.secrets`, uniqueTopic('elsewhere')];
     for (const topic of [allowed, denied, other]) await sasl.createTopic(topic);
     await sasl.allow('User:bob', { type: 'topic', name: `${prefix}.`, pattern: 'prefixed' }, ['WRITE']);
     await sasl.deny('User:bob', { type: 'topic', name: denied }, ['WRITE']);
@@ -120,13 +111,13 @@ describe('a SASL/ACL broker', () => {
   });
 
   test('bob cannot consume without READ on the topic, nor on the group, and can with both', async () => {
-    const topic = await sasl.createTopic(topicName('bob-reads'));
+    const topic = await sasl.createTopic(uniqueTopic('bob-reads'));
     const admin = await connected(new Kafka(sasl.superUser).producer());
     await admin.send({ topic, messages: [{ value: 'for bob' }] });
     // Default retries: the first group's coordinator may not be available at once (its topic is
     // being created); refusals are not retriable, so they still fail on the first answer.
     const bobs = new Kafka(sasl.kafkaConfigFor('bob', USERS.bob, 'scram-sha-512'));
-    const groupId = topicName('bob-group');
+    const groupId = uniqueTopic('bob-group');
     const consumer = () => connected(bobs.consumer({ groupId }));
 
     // A kafkajs consumer looks the topic up before it joins its group: that is the first refusal.
@@ -143,19 +134,19 @@ describe('a SASL/ACL broker', () => {
 
   test('the super user creates topics; alice, without CREATE, may not', async () => {
     const admin = await connected(new Kafka(sasl.superUser).admin());
-    const topic = topicName('by-super-user');
+    const topic = uniqueTopic('by-super-user');
     assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }), true);
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     assert.equal(topics[0]?.partitions.length, 2);
 
     const alices = await connected(new Kafka({ ...sasl.kafkaConfigFor('alice', USERS.alice, 'plain'), retry: { retries: 0 } }).admin());
-    const refused = await failure(alices.createTopics({ topics: [{ topic: topicName('by-alice') }] }));
+    const refused = await failure(alices.createTopics({ topics: [{ topic: uniqueTopic('by-alice') }] }));
     assert.match(JSON.stringify(refused.errors?.map((e: { type: string }) => e.type) ?? refused.type), /TOPIC_AUTHORIZATION_FAILED/);
   });
 
   test('the proxy logs in as alice over SCRAM-SHA-512: 200 where she may WRITE, 403 with 40301 per record where not', async () => {
-    const writable = await sasl.createTopic(topicName('proxy-writable'));
-    const forbidden = await sasl.createTopic(topicName('proxy-forbidden'));
+    const writable = await sasl.createTopic(uniqueTopic('proxy-writable'));
+    const forbidden = await sasl.createTopic(uniqueTopic('proxy-forbidden'));
     await sasl.allow('User:alice', { type: 'topic', name: writable }, ['WRITE', 'DESCRIBE']);
     const proxy: TestProxy = await startTestProxy({
       'bootstrap.servers': sasl.bootstrapServers,

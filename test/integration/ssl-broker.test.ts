@@ -5,9 +5,10 @@
  * to them (nothing allowed until granted), and the super user's certificate is unrestricted.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { failure } from '../helpers/acl-admin.ts';
+import { uniqueTopic } from '../helpers/cluster.ts';
 import kafkajs, { type KafkaConfig } from 'kafkajs';
 import { probeMetadata } from '../../src/broker/metadata-probe.ts';
 import { keyAliases } from '../helpers/multi-keystore.ts';
@@ -15,17 +16,6 @@ import { ADMIN, startSslBroker, type SslBroker } from '../helpers/ssl-broker.ts'
 import { certificateDir, createCa, issueCertificate, STORE_PASSWORD, type IssuedCertificate } from '../helpers/tls.ts';
 
 const { Kafka } = kafkajs;
-const topicName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-/** The error a promise rejects with (it must reject). */
-async function failure(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 // kafkajs's retrier re-throws a protocol error as KafkaJSNonRetriableError, which keeps only the message.
 const TOPIC_REFUSAL = 'Not authorized to access topics: [Topic authorization failed]';
@@ -92,7 +82,7 @@ describe('an SSL/ACL broker', () => {
   });
 
   test('principals are User:<subject DN>: alice cannot produce until her DN is allowed WRITE, bob still cannot', async () => {
-    const topic = await ssl.createTopic(topicName('ssl-acl'));
+    const topic = await ssl.createTopic(uniqueTopic('ssl-acl'));
     const alice = await connected(new Kafka(ssl.kafkaConfigFor('alice')).producer());
     const bob = await connected(new Kafka(ssl.kafkaConfigFor('bob')).producer());
     const message = { topic, messages: [{ value: 'hello' }] };
@@ -107,7 +97,7 @@ describe('an SSL/ACL broker', () => {
   });
 
   test('admin, a super user by its certificate, creates topics and produces without any ACL', async () => {
-    const topic = await ssl.createTopic(topicName('ssl-admin'), 2);
+    const topic = await ssl.createTopic(uniqueTopic('ssl-admin'), 2);
     const admin = await connected(new Kafka(ssl.kafkaConfigFor(ADMIN)).admin());
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     assert.equal(topics[0]!.partitions.length, 2);
