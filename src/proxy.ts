@@ -73,7 +73,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
   const buffer = new BufferMemory(config.producerBufferMemory);
   const propagating = config.propagation.method !== null;
   const clientSetOf = (slotIdPrefix: string, login?: KafkaLogin) =>
-    createClientSet({ config, brokers: config.bootstrapServers!, slotIdPrefix, buffer, journal, logger, metrics, ...(login && { login }), lazyProducers: propagating });
+    createClientSet({ config, brokers: config.bootstrapServers!, slotIdPrefix, buffer, journal, logger, metrics, ...(login && { login, forgetOnClose: true }), lazyProducers: propagating });
   // The proxy's own login: everything when propagation is off; work no principal asked for when
   // on. With propagation, a set's producers connect at its first produce: a principal that only
   // reads (or the proxy's own login) may have no WRITE anywhere and would retry InitProducerId.

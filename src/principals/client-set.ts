@@ -45,12 +45,14 @@ export interface ClientSetOptions {
   buffer: BufferMemory;
   /** Connect the producer slots only at the pool's first use (`pool.start()`), not now. */
   lazyProducers?: boolean;
+  /** Drop the slots' journal history on close: a principal's set is made again from nothing, never recovered. */
+  forgetOnClose?: boolean;
   journal: Journal;
   logger: Logger;
   metrics: ProxyMetrics;
 }
 
-export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, lazyProducers, journal, logger, metrics }: ClientSetOptions): ClientSet {
+export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, lazyProducers, forgetOnClose, journal, logger, metrics }: ClientSetOptions): ClientSet {
   const base = toKafkaConfig(config.client, brokers);
   // Built afresh, never spread from the proxy's own: kafkajs stores the authenticator it makes for
   // the first connection on the sasl object itself (`authenticationProvider`, bound to that
@@ -110,6 +112,7 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
     async close() {
       await pool.stop();
       await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
+      if (forgetOnClose) for (const slot of pool.slots) journal.compact(slot.id);
     },
   };
 }

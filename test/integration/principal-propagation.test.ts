@@ -27,7 +27,7 @@ describe('principal propagation to a SASL broker with ACLs', () => {
   let proxy: TestProxy;
   let aliceTopic: string;
 
-  const start = (mechanism = 'SCRAM-SHA-512') =>
+  const start = (mechanism = 'SCRAM-SHA-512', extra: Record<string, string> = {}) =>
     startTestProxy({
       'bootstrap.servers': sasl.bootstrapServers,
       'client.security.protocol': 'SASL_PLAINTEXT',
@@ -38,6 +38,7 @@ describe('principal propagation to a SASL broker with ACLs', () => {
       'confluent.rest.auth.propagate.method': 'JETTY_AUTH',
       'journal.path': journal,
       'consumer.request.timeout.ms': '1000',
+      ...extra,
     });
   const produce = (who: Record<string, string>, topic: string, values: string[]) =>
     call(`${proxy.url}/topics/${topic}`, { method: 'POST', headers: { ...who, 'Content-Type': BINARY }, body: { records: values.map((v) => ({ value: b64(v) })) } });
@@ -151,6 +152,20 @@ describe('principal propagation to a SASL broker with ACLs', () => {
     assert.equal(alice.status, 200, JSON.stringify(alice.body));
     const bob = await produce(AS.bob, aliceTopic, ['p1']);
     assert.equal(bob.status, 403, JSON.stringify(bob.body));
+  });
+
+  test('a principal\'s idle clients close after principal.clients.idle.timeout.ms, and its producer slots leave no history', async () => {
+    await proxy.close();
+    proxy = await start('SCRAM-SHA-512', { 'principal.clients.idle.timeout.ms': '1000' });
+    assert.equal((await produce(AS.alice, aliceTopic, ['i0'])).status, 200);
+    const principalSlots = () => proxy.journal.read({ actorType: 'producer-slot' }).filter((e) => !/^producer-slot-\d+$/.test(e.actorId));
+    assert.ok(principalSlots().length > 0, 'alice\'s slots journaled their lifecycle while open');
+    const gauge = async () => Number(/^kafka_rest_principal_clients (\d+)$/m.exec((await call(`${proxy.managementUrls[0]}/metrics`, { headers: AS.alice })).body as string)?.[1]);
+    for (let i = 0; i < 100 && (await gauge()) > 0; i++) await sleep(100);
+    assert.equal(await gauge(), 0, 'closed once idle');
+    assert.deepEqual(principalSlots(), [], 'and their history forgotten');
+    const again = await produce(AS.alice, aliceTopic, ['i1']);
+    assert.equal(again.status, 200, 'the next request opens them again');
   });
 
   async function createInstance(who: Record<string, string>, group: string, name: string, topic: string): Promise<string> {
