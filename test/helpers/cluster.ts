@@ -38,12 +38,18 @@ export interface ConsumedRecord {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
+  timestamp: number;
+  headers: Record<string, Buffer | null | Array<Buffer | null>>;
 }
 
-/** Reads `count` records from the beginning of a topic with a native consumer (any partition order). */
-export async function readRecords(topic: string, count: number, timeoutMs = 30_000): Promise<ConsumedRecord[]> {
+/**
+ * Reads the first `count` records of a topic (every partition) with a native consumer, sorted by
+ * partition and offset. `kafka` is the client to read with (default: the suite broker's); fetch
+ * sizes are large enough for the biggest records the tests write.
+ */
+export async function readRecords(topic: string, count: number, { timeoutMs = 30_000, kafka = nativeKafka() }: { timeoutMs?: number; kafka?: InstanceType<typeof Kafka> } = {}): Promise<ConsumedRecord[]> {
   await registerCompressionCodecs();
-  const consumer = nativeKafka().consumer({ groupId: `reader-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 32 * 1024 * 1024 });
   const records: ConsumedRecord[] = [];
   await consumer.connect();
   try {
@@ -52,7 +58,14 @@ export async function readRecords(topic: string, count: number, timeoutMs = 30_0
       const timer = setTimeout(() => reject(new Error(`read ${records.length}/${count} records of ${topic}`)), timeoutMs);
       void consumer.run({
         eachMessage: async ({ partition, message }) => {
-          records.push({ partition, offset: Number(message.offset), key: message.key, value: message.value });
+          records.push({
+            partition,
+            offset: Number(message.offset),
+            key: message.key,
+            value: message.value,
+            timestamp: Number(message.timestamp),
+            headers: (message.headers ?? {}) as ConsumedRecord['headers'],
+          });
           if (records.length >= count) {
             clearTimeout(timer);
             resolve();

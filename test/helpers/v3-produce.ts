@@ -2,10 +2,8 @@
  * Clients for the v3 produce API (a stream of records in, a stream of receipts out) and a native
  * kafkajs reader that sees what was written, headers and timestamps included.
  */
-import { randomUUID } from 'node:crypto';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { registerCompressionCodecs } from '../../src/kafka/compression.ts';
-import { bootstrapServers, nativeKafka } from './cluster.ts';
+import { bootstrapServers, nativeKafka, readRecords, type ConsumedRecord } from './cluster.ts';
 
 export const JSON_TYPE = 'application/json';
 
@@ -108,46 +106,11 @@ export class DuplexStream {
   }
 }
 
-export interface StoredRecord {
-  partition: number;
-  offset: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: Record<string, Buffer | null | Array<Buffer | null>>;
-}
+export type StoredRecord = ConsumedRecord;
 
 /** The first `count` records of a topic (every partition), sorted by partition and offset. */
-export async function readBack(topic: string, count: number, timeoutMs = 60_000): Promise<StoredRecord[]> {
-  await registerCompressionCodecs();
-  const consumer = nativeKafka(bootstrapServers()).consumer({ groupId: `reader-${randomUUID()}`, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 32 * 1024 * 1024 });
-  const records: StoredRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length}/${count} records of ${topic}`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          records.push({
-            partition,
-            offset: Number(message.offset),
-            key: message.key,
-            value: message.value,
-            timestamp: Number(message.timestamp),
-            headers: (message.headers ?? {}) as StoredRecord['headers'],
-          });
-          if (records.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+export function readBack(topic: string, count: number, timeoutMs = 60_000): Promise<StoredRecord[]> {
+  return readRecords(topic, count, { timeoutMs });
 }
 
 /** A topic with topic-level configs (e.g. max.message.bytes, message.timestamp.type). */

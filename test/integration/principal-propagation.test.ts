@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
+import { readRecords } from '../helpers/cluster.ts';
 import { b64, text, type RestRecord } from '../helpers/consumer.ts';
 import { BINARY, call, V2, type Reply, type TestProxy, startTestProxy } from '../helpers/proxy.ts';
 import { startSaslBroker, type SaslBroker } from '../helpers/sasl-broker.ts';
@@ -42,28 +43,15 @@ describe('principal propagation to a SASL broker with ACLs', () => {
     });
   const produce = (who: Record<string, string>, topic: string, values: string[]) =>
     call(`${proxy.url}/topics/${topic}`, { method: 'POST', headers: { ...who, 'Content-Type': BINARY }, body: { records: values.map((v) => ({ value: b64(v) })) } });
-  /** What the topic holds, read by the broker's super user. */
+  /** What the topic holds (all of it: its end offset), read by the broker's super user. */
   const contents = async (topic: string): Promise<string[]> => {
     const kafka = new kafkajs.Kafka(sasl.superUser);
     const admin = kafka.admin();
     await admin.connect();
-    const high = (await admin.fetchTopicOffsets(topic))[0]!.high;
+    const high = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
     await admin.disconnect();
-    const values: string[] = [];
-    if (Number(high) === 0) return values;
-    const consumer = kafka.consumer({ groupId: `check-${Date.now()}-${Math.random()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((done) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          values.push(message.value!.toString());
-          if (values.length === Number(high)) done();
-        },
-      });
-    });
-    await consumer.disconnect();
-    return values;
+    if (high === 0) return [];
+    return (await readRecords(topic, high, { kafka })).map((r) => r.value!.toString());
   };
 
   before(async () => {
