@@ -66,14 +66,16 @@ export async function call(
     // Bytes, not a string: fetch would add `Content-Type: text/plain` to a string body.
     body: body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
+  return { status: response.status, type: response.headers.get('content-type'), body: parseBody(await response.text()), headers: response.headers };
+}
+
+/** A response body as JSON, or its raw text when it is not JSON (some tests check non-JSON answers); undefined when empty. */
+export function parseBody(text: string): unknown {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    // keep the raw text: some tests check non-JSON answers
+    return text;
   }
-  return { status: response.status, type: response.headers.get('content-type'), body: parsed, headers: response.headers };
 }
 
 /** fetch refuses a body on GET, which Confluent's GET .../offsets needs: node:http does not. */
@@ -84,13 +86,7 @@ function callWithNodeHttp(url: string, method: string, headers: Record<string, s
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // raw text
-        }
+        const parsed = parseBody(Buffer.concat(chunks).toString());
         const responseHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
         resolve({ status: res.statusCode!, type: res.headers['content-type'] ?? null, body: parsed, headers: responseHeaders });

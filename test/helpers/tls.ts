@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { parseBody } from './proxy.ts';
 
 export const STORE_PASSWORD = 'changeit';
 
@@ -155,14 +156,7 @@ export function httpsCall(url: string, { method = 'GET', headers = {}, body, ca,
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            // raw text
-          }
-          resolve({ status: res.statusCode!, headers: res.headers, body: parsed, peer, protocol, cipher });
+          resolve({ status: res.statusCode!, headers: res.headers, body: parseBody(Buffer.concat(chunks).toString()), peer, protocol, cipher });
         });
         res.on('error', reject);
       },
