@@ -99,13 +99,20 @@ export function describeKafkaError(error: unknown): KafkaFailure {
   return failure(ErrorCode.KafkaError);
 }
 
+/** Kafka refused the client itself (authentication or authorization): retrying will not change that. */
+export const isRefusal = (failure: KafkaFailure) => failure.errorCode === ErrorCode.KafkaAuthentication || failure.errorCode === ErrorCode.KafkaAuthorization;
+
+/** The failure when it is Kafka's refusal of the client (see isRefusal), else null. */
+export function kafkaRefusal(error: unknown): KafkaFailure | null {
+  const failure = describeKafkaError(error);
+  return isRefusal(failure) ? failure : null;
+}
+
 /**
  * The per-record code of a failed produce (Confluent's AbstractProduceAction): authentication and
  * authorization keep their codes, anything else is 50003 when worth retrying, else 50002.
  */
 export function produceErrorCode(failure: KafkaFailure): number {
-  if (failure.errorCode === ErrorCode.KafkaAuthentication || failure.errorCode === ErrorCode.KafkaAuthorization) {
-    return failure.errorCode;
-  }
+  if (isRefusal(failure)) return failure.errorCode;
   return failure.retriable ? ErrorCode.KafkaRetriableError : ErrorCode.KafkaError;
 }

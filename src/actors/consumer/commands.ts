@@ -4,10 +4,10 @@
  * command may run, and the actor checks the events before journaling them.
  */
 import { Errors, RestError } from '../../errors.ts';
-import { describeKafkaError } from '../../kafka/kafka-error.ts';
+import { describeKafkaError, type KafkaFailure } from '../../kafka/kafka-error.ts';
 import { parseTpKey, tpKey, type TopicPartition, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { SessionSnapshot } from './decide.ts';
-import type { MemberRefusal, Outcome, Pending } from './pending.ts';
+import type { Outcome, Pending } from './pending.ts';
 import { read } from './read.ts';
 import type { ConsumerRuntime } from './runtime.ts';
 import type { SessionEvent } from './session-machine.ts';
@@ -20,7 +20,7 @@ export interface ExecuteInput {
   /** Journal a Touched event with this command (use moves the expiry deadline). */
   touch: boolean;
   /** Kafka's refusal of the group member, answered to reads that have nothing to read. */
-  refusal: MemberRefusal | null;
+  refusal: KafkaFailure | null;
 }
 
 export async function execute(rt: ConsumerRuntime, input: ExecuteInput, signal: AbortSignal): Promise<Outcome> {

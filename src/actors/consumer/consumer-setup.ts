@@ -4,10 +4,10 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { ErrorCode, RestError } from '../../errors.ts';
-import { describeKafkaError } from '../../kafka/kafka-error.ts';
+import type { KafkaFailure } from '../../kafka/kafka-error.ts';
 import type { TopicPartition } from '../../kafka/topic-partition.ts';
 import { decide, type SessionSnapshot } from './decide.ts';
-import { errorAnswer, type Delivery, type MemberRefusal, type Outcome, type Pending } from './pending.ts';
+import { errorAnswer, type Delivery, type Outcome, type Pending } from './pending.ts';
 import type { SessionEvent, Subscription } from './session-machine.ts';
 
 export interface ConsumerLimits {
@@ -39,7 +39,7 @@ export interface ConsumerContext extends ConsumerInput {
    * Kafka refused the member (authentication or authorization, e.g. no READ ACL): reads answer it
    * (403/40301, 401/40101) instead of an empty list while the join keeps being retried.
    */
-  refusal: MemberRefusal | null;
+  refusal: KafkaFailure | null;
   /** The latest failures (failed requests, put-back deliveries, failed joins), newest last. */
   incidents: Incident[];
   lastRead: { at: number; records: number; bytes: number } | null;
@@ -76,7 +76,7 @@ export const consumerSetup = setup({
     join: fromPromise<void, { subscription: Subscription; evictMemberId: string | null }>(notProvided('join')),
     leave: fromPromise<void>(notProvided('leave')),
     refreshPattern: fromPromise<boolean>(notProvided('refreshPattern')),
-    execute: fromPromise<Outcome, { request: Pending; session: SessionSnapshot; assignment: TopicPartition[]; touch: boolean; refusal: MemberRefusal | null }>(notProvided('execute')),
+    execute: fromPromise<Outcome, { request: Pending; session: SessionSnapshot; assignment: TopicPartition[]; touch: boolean; refusal: KafkaFailure | null }>(notProvided('execute')),
     finish: fromPromise<void, { commit: boolean }>(notProvided('finish')),
   },
   actions: {
@@ -170,13 +170,6 @@ export function noted(context: ConsumerContext, type: string, text: string): Pic
 }
 
 /** A failure the inspector should show: the last error, and an incident in the timeline. */
-/** The refusal a failed join means, if Kafka refused this principal rather than failing. */
-export function refusalOf(error: unknown): MemberRefusal | null {
-  const failure = describeKafkaError(error);
-  const refused = failure.errorCode === ErrorCode.KafkaAuthorization || failure.errorCode === ErrorCode.KafkaAuthentication;
-  return refused ? { errorCode: failure.errorCode, status: failure.status, message: failure.message } : null;
-}
-
 export function failed(context: ConsumerContext, type: string, text: string): Pick<ConsumerContext, 'incidents' | 'lastError'> {
   return { ...noted(context, type, text), lastError: { message: text, at: Date.now() } };
 }

@@ -4,7 +4,8 @@
  * an instance without a subscription stays detached.
  */
 import { assign } from 'xstate';
-import { consumerSetup, failed, message, refusalOf } from './consumer-setup.ts';
+import { kafkaRefusal } from '../../kafka/kafka-error.ts';
+import { consumerSetup, failed, message } from './consumer-setup.ts';
 
 // kafkajs reports a failed join as a crash while run() still resolves: a member may fail in
 // joining as well as later, and either way the join starts over.
@@ -22,7 +23,7 @@ export const membershipRegion = consumerSetup.createStateConfig({
         onDone: { target: 'member' },
         onError: {
           target: 'retrying',
-          actions: assign(({ context, event }) => ({ ...failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`), refusal: refusalOf(event.error) })),
+          actions: assign(({ context, event }) => ({ ...failed(context, 'JoinFailed', `joining the group failed: ${message(event.error)}`), refusal: kafkaRefusal(event.error) })),
         },
       },
       on: { MEMBER_FAILED: memberFailed },

@@ -41,10 +41,3 @@ export interface Outcome {
 export function errorAnswer(error: RestError): Answer<never> {
   return { ok: false, error: { error_code: error.errorCode, message: error.message, status: error.status } };
 }
-
-/** Kafka refused an instance's group member (authentication or authorization): what reads answer then. */
-export interface MemberRefusal {
-  errorCode: number;
-  status: number;
-  message: string;
-}

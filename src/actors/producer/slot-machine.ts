@@ -15,7 +15,7 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { ErrorCode } from '../../errors.ts';
-import { describeKafkaError, type KafkaFailure } from '../../kafka/kafka-error.ts';
+import { kafkaRefusal, type KafkaFailure } from '../../kafka/kafka-error.ts';
 import type { OutgoingRecord, RecordOutcome } from '../../kafka/record-producer.ts';
 
 export interface ProduceJob {
@@ -81,11 +81,6 @@ function failJobs(jobs: ProduceJob[], message: string, connectionLost = true): v
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function refusalOf(error: unknown): KafkaFailure | null {
-  const failure = describeKafkaError(error);
-  return failure.errorCode === ErrorCode.KafkaAuthentication || failure.errorCode === ErrorCode.KafkaAuthorization ? failure : null;
-}
-
 export const producerSlotMachine = setup({
   types: {
     context: {} as SlotContext,
@@ -141,7 +136,7 @@ export const producerSlotMachine = setup({
         onDone: { target: 'ready' },
         onError: {
           target: 'reconnecting',
-          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => refusalOf(event.error) }),
+          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => kafkaRefusal(event.error) }),
         },
       },
       on: {
@@ -236,7 +231,7 @@ export const producerSlotMachine = setup({
         onError: {
           target: 'reconnecting',
           reenter: true,
-          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => refusalOf(event.error) }),
+          actions: assign({ lastError: ({ event }) => errorMessage(event.error), refusal: ({ event }) => kafkaRefusal(event.error) }),
         },
       },
       on: {
