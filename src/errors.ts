@@ -35,6 +35,8 @@ export const ErrorCode = {
   BrokerNotAvailable: 50302,
   /** Not Confluent's: the proxy's journal cannot be written (disk full, I/O error); see docs/COMPATIBILITY.md. */
   JournalUnavailable: 50303,
+  /** Not Confluent's: in cluster mode, the instance's partition is changing owner; retry (docs/CLUSTER.md). */
+  SessionMoving: 50304,
   ServiceUnavailable: 503,
 } as const;
 

@@ -37,6 +37,9 @@ import { openApiDocument } from './http/openapi.ts';
 import { Journal } from './journal/journal.ts';
 import { monitorJournal, reportJournalDamage } from './journal/journal-monitor.ts';
 import { registerCompressionCodecs } from './kafka/compression.ts';
+import { startClusterMode } from './cluster/cluster-mode.ts';
+import type { ClusterNode } from './cluster/cluster-node.ts';
+import { toKafkaConfig } from './config/kafka-client-options.ts';
 
 const READINESS_TIMEOUT_MS = 2_000;
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
@@ -55,6 +58,8 @@ export interface RunningProxy {
   readonly metrics: ProxyMetrics;
   readonly pool: ProducerPool;
   readonly consumers: ConsumerSupervisor;
+  /** This member of a proxy cluster; null for a single proxy. */
+  readonly cluster: ClusterNode | null;
   /** Graceful: stop accepting, finish in-flight requests, flush producers, close clients and journal. */
   close(): Promise<void>;
 }
@@ -112,9 +117,9 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     : embeddedRegistry!;
   const schemas = new SchemaCodecs(registry);
 
-  const consumers = new ConsumerSupervisor(
+  const supervisorFor = (sessions: Journal) => new ConsumerSupervisor(
     {
-      journal,
+      journal: sessions,
       fetcher: own.fetcher,
       createGroupConsumer: own.createGroupConsumer,
       // An owned instance reaches Kafka as its owner, with the credentials of its owner's last request.
@@ -138,10 +143,27 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     config.id,
     { maxInstances: config.limits.consumerInstancesMax, maxPerPrincipal: config.limits.consumerInstancesMaxPerPrincipal },
   );
-  const { recovered, expired } = consumers.recover();
-  // Always said, zeros included: an operator checking a restart should not have to infer it.
-  logger.info({ recovered, expired }, `consumer instances from the journal: ${recovered} resumed, ${expired} expired while the proxy was down`);
-  reportJournalDamage(journal, logger, metrics, recovered);
+  // Cluster mode keeps sessions in Kafka (src/cluster); a single proxy in its SQLite journal.
+  const cluster = config.cluster
+    ? await startClusterMode({
+        settings: config.cluster,
+        kafkaConfig: toKafkaConfig(config.client, config.bootstrapServers),
+        proxyId: config.id,
+        bodyMaxBytes: config.requestBodyMaxBytes,
+        supervisorFor,
+        logger,
+        metrics,
+      })
+    : null;
+  const consumers = cluster?.supervisor ?? supervisorFor(journal);
+  if (!cluster) {
+    const { recovered, expired } = consumers.recover();
+    // Always said, zeros included: an operator checking a restart should not have to infer it.
+    logger.info({ recovered, expired }, `consumer instances from the journal: ${recovered} resumed, ${expired} expired while the proxy was down`);
+    reportJournalDamage(journal, logger, metrics, recovered);
+  } else if (!config.schemaRegistryUrl) {
+    logger.warn('cluster mode with the embedded schema registry: each member has its own, so one schema gets a different id on each; set schema.registry.url to one registry for schema formats');
+  }
   metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
   metrics.trackStates('consumer_instances', () => countBy(consumers.list().map((instance) => instance.state)));
 
@@ -157,7 +179,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     schemas,
     metadata: requestClients.metadata,
     producer: requestClients.pool,
-    consumers,
+    consumers: cluster?.port ?? consumers,
     fetcher: requestClients.fetcher,
     subscriptionLimits: { maxTopics: config.consumerSubscriptionMaxTopics },
     consumerDefaults: {
@@ -198,7 +220,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     ? await HttpListeners.open(
         createManagementApp({
           inspector: config.inspectorEnable
-            ? new Inspector({ pool, consumers, journal, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
+            ? new Inspector({ pool, consumers, journal: cluster?.journal ?? journal, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
             : null,
           metrics,
           openApi: openApiDocument,
@@ -233,15 +255,16 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     (closed ??= (async () => {
       // Stop accepting; requests in flight finish first (live inspector streams never do).
       await Promise.all([api.close(config.shutdownTimeoutMs), registryApi?.close(config.shutdownTimeoutMs), management?.close(0)]);
-      // Consumers leave their groups (and evict themselves) while the clients are still open.
-      await withTimeout(Promise.all([consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
+      // Consumers leave their groups (and evict themselves) while the clients are still open; in
+      // cluster mode the other members take them over.
+      await withTimeout(Promise.all([cluster ? cluster.close() : consumers.close(), pool.stop()]), config.shutdownTimeoutMs);
       await withTimeout(Promise.all([own.close(), principals?.close()]), config.shutdownTimeoutMs);
       journal.close();
       authentication.close();
       logger.info('kafka-rest proxy stopped');
     })());
 
-  return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, metrics, pool, consumers, close };
+  return { urls, managementUrls: management?.urls ?? [], schemaRegistryUrls: registryApi?.urls ?? [], journal, metrics, pool, consumers, cluster: cluster?.node ?? null, close };
 }
 
 /** SSL propagation: each principal's certificate by subject, read once at start-up (a bad store stops the start). */

@@ -35,6 +35,7 @@ import { readTlsSettings, type TlsSettings } from './tls-settings.ts';
 import { readLimitSettings, type LimitSettings } from './limit-settings.ts';
 import { readAuthSettings, type AuthSettings } from './auth-settings.ts';
 import { readPropagationSettings, type PropagationSettings } from './propagation-settings.ts';
+import { readClusterSettings, type ClusterSettings } from './cluster-settings.ts';
 
 export { envNameToKey } from './environment.ts';
 export { describeConfigKeys } from './key-catalog.ts';
@@ -110,6 +111,8 @@ export interface Config {
   /** HTTP authentication of the REST API, the embedded registry and the management listener (auth-settings.ts). */
   readonly authentication: AuthSettings;
   readonly propagation: PropagationSettings;
+  /** Cluster mode (cluster-settings.ts); null for a single proxy. */
+  readonly cluster: ClusterSettings | null;
   /** One sentence per key that was ignored or mapped, naming the key, its source and why. */
   readonly warnings: readonly string[];
 }
@@ -336,6 +339,7 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
       keystoreLocation: raw.get('client.ssl.keystore.location')?.value.trim() ?? null,
       keystorePassword: raw.get('client.ssl.keystore.password')?.value ?? null,
     }),
+    cluster: readClusterSettings(read, value, problems),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

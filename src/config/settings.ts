@@ -7,6 +7,7 @@ import { LIMIT_SETTINGS } from './limit-settings.ts';
 import { TLS_SETTINGS } from './tls-settings.ts';
 import { AUTH_SETTINGS } from './auth-settings.ts';
 import { PROPAGATION_SETTINGS } from './propagation-settings.ts';
+import { CLUSTER_SETTINGS } from './cluster-settings.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,7 +33,7 @@ const parseUrl = (raw: string): URL | null => {
   }
 };
 
-function urlList(schemes: readonly string[], required: boolean): ValueType<URL[]> {
+export function urlList(schemes: readonly string[], required: boolean): ValueType<URL[]> {
   const shape = schemes.map((s) => `${s}://host:port`).join(' or ');
   return {
     expected: `a comma-separated list of ${shape} URLs`,
@@ -308,6 +309,7 @@ export const SETTINGS = {
   ...LIMIT_SETTINGS, // rate limits, connection and instance limits, CORS, management Host check
   ...AUTH_SETTINGS, // authentication.*, oauth.*: HTTP authentication of the three listeners
   ...PROPAGATION_SETTINGS, // confluent.rest.auth.propagate.method, principal.clients.*: principals reaching Kafka as themselves
+  ...CLUSTER_SETTINGS, // cluster.*: proxies sharing consumer instances through Kafka
 };
 
 export const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);

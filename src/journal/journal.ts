@@ -47,6 +47,16 @@ interface Row {
 
 type Listener = (entry: JournalEntry) => void;
 
+/**
+ * Told of every change to the journal's content, to copy it elsewhere: in cluster mode the
+ * sessions journal is mirrored to a Kafka topic (src/cluster/session-log.ts).
+ */
+export interface JournalMirror {
+  appended(entry: JournalEntry): void;
+  snapshotted(actorId: string, actorType: string, seq: number, snapshot: unknown): void;
+  compacted(actorId: string): void;
+}
+
 export interface JournalOptions {
   /** Told how long each append took (serialisation and the SQLite insert), in seconds. */
   onAppend?: (seconds: number) => void;
@@ -75,6 +85,8 @@ export class Journal {
   onWriteRecovered: ((failure: JournalFailure) => void) | undefined;
   /** Told once when the high-water mark file cannot be written (damage detection is then blind). */
   onSeqMarkError: ((error: unknown) => void) | undefined;
+  /** Set to copy every change elsewhere (cluster mode). */
+  mirror: JournalMirror | null = null;
   /** Lost history found when the journal was opened, or null. */
   readonly damage: JournalDamage | null = null;
   private failing: JournalFailure | null = null;
@@ -133,6 +145,7 @@ export class Journal {
     if (this.failing) this.confirmRecovery();
     this.onAppend?.(Number(process.hrtime.bigint() - started) / 1e9);
     const entry: JournalEntry<P> = { seq, actorId, actorType, type, payload, at };
+    this.mirror?.appended(entry);
     // The entry is stored; a failing listener must neither undo that nor starve the others.
     for (const listener of this.listeners) {
       try {
@@ -188,6 +201,7 @@ export class Journal {
         )
         .run(actorId, actorType, seq, json, Date.now()),
     );
+    this.mirror?.snapshotted(actorId, actorType, seq, snapshot);
   }
 
   readSnapshot<S>(actorId: string): { seq: number; snapshot: S } | null {
@@ -221,6 +235,7 @@ export class Journal {
         this.db.prepare('DELETE FROM actor_snapshots WHERE actor_id = ?').run(actorId);
       })(),
     );
+    this.mirror?.compacted(actorId);
   }
 
   /**

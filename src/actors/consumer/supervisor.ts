@@ -28,12 +28,15 @@ export class ConsumerSupervisor implements ConsumerPort {
     private readonly limits: { maxInstances?: number; maxPerPrincipal?: number } = {},
   ) {}
 
-  /** Brings back every instance the journal says is alive; says how many, and how many had expired. */
-  recover(): { recovered: number; expired: number } {
+  /**
+   * Brings back every instance the journal says is alive (or those of `actorIds`: a cluster member
+   * taking a partition over); says how many, and how many had expired.
+   */
+  recover(actorIds: readonly string[] = this.deps.journal.actorIds(CONSUMER_ACTOR_TYPE)): { recovered: number; expired: number } {
     const { journal, settings, logger } = this.deps;
     let recovered = 0;
     let expired = 0;
-    for (const actorId of journal.actorIds(CONSUMER_ACTOR_TYPE)) {
+    for (const actorId of actorIds) {
       const session = foldSession(journal, actorId);
       if (!session || session.status !== 'active') {
         journal.compact(actorId);
@@ -116,6 +119,17 @@ export class ConsumerSupervisor implements ConsumerPort {
     let owned = 0;
     for (const actor of this.instances.values()) if (actor.context.session.context.owner === owner) owned++;
     return owned;
+  }
+
+  /**
+   * Hands instances over (cluster mode): each matching one closes its Kafka side as at shutdown and
+   * is gone from here; its session lives on in the journal for the next owner. Says which.
+   */
+  async release(matches: (ref: ConsumerRef) => boolean): Promise<string[]> {
+    const leaving = [...this.instances].filter(([, actor]) => matches({ group: actor.context.session.context.group, instance: actor.context.session.context.name }));
+    for (const [ref] of leaving) this.instances.delete(ref);
+    await Promise.all(leaving.map(([, actor]) => actor.close()));
+    return leaving.map(([, actor]) => actor.actorId);
   }
 
   /** Proxy shutdown: instances stay alive in the journal and come back on the next start. */

@@ -1,0 +1,115 @@
+/**
+ * Assembles cluster mode for one proxy: the sessions journal (in memory, mirrored to the sessions
+ * topic), the supervisor of the instances this member owns, the cluster listener other members
+ * forward to, and membership of the cluster's Kafka group. Start-up waits (bounded) for the first
+ * assignment, so a member that says it is listening already serves its share.
+ */
+import type { Logger } from 'pino';
+import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import type { ClusterSettings } from '../config/cluster-settings.ts';
+import { HttpListeners } from '../http/listeners.ts';
+import { Journal } from '../journal/journal.ts';
+import { createKafka, type KafkaConfig } from '../kafka/client.ts';
+import { ClusterGroup } from '../kafka/cluster-group.ts';
+import { SessionTopic } from '../kafka/session-topic.ts';
+import { ClusterMetrics } from '../observability/cluster-metrics.ts';
+import type { ProxyMetrics } from '../observability/metrics.ts';
+import { ClusterNode } from './cluster-node.ts';
+import { ClusterPort } from './cluster-port.ts';
+import { createClusterApp } from './cluster-routes.ts';
+import { RemotePorts } from './remote-port.ts';
+import { SessionLog } from './session-log.ts';
+import { sessionPartition } from './session-partition.ts';
+
+const FIRST_ASSIGNMENT_WAIT_MS = 30_000;
+
+export interface ClusterModeOptions {
+  settings: ClusterSettings;
+  kafkaConfig: KafkaConfig;
+  proxyId: string;
+  bodyMaxBytes: number;
+  /** Builds the supervisor of this member's instances over the sessions journal. */
+  supervisorFor: (journal: Journal) => ConsumerSupervisor;
+  logger: Logger;
+  metrics: ProxyMetrics;
+}
+
+export interface ClusterMode {
+  readonly port: ClusterPort;
+  readonly node: ClusterNode;
+  readonly supervisor: ConsumerSupervisor;
+  readonly journal: Journal;
+  /** Where the other members reach this one. */
+  readonly url: string;
+  /** Hands every session over to the other members and leaves the cluster. */
+  close(): Promise<void>;
+}
+
+export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMaxBytes, supervisorFor, logger: parent, metrics }: ClusterModeOptions): Promise<ClusterMode> {
+  const logger = parent.child({ cluster: settings.name });
+  const kafka = createKafka(kafkaConfig, logger);
+  const topic = new SessionTopic(kafka, { topic: settings.topic, partitions: settings.partitions, replicationFactor: settings.replicationFactor }, logger);
+  await topic.open();
+  let clusterMetrics: ClusterMetrics | null = null;
+  const log = new SessionLog(topic, (ref) => sessionPartition(ref, topic.partitionCount), logger, () => clusterMetrics?.recordLogWriteFailure());
+  const journal = Journal.open(':memory:');
+  journal.mirror = log;
+  const supervisor = supervisorFor(journal);
+  const remote = new RemotePorts(settings.secret);
+  // The URL is known once the listener is bound; the node needs it only from the first assignment on.
+  const url = { value: '' };
+  const node = new ClusterNode({
+    topic,
+    log,
+    journal,
+    supervisor,
+    get url() {
+      return url.value;
+    },
+    handoverTimeoutMs: settings.handoverTimeoutMs,
+    logger,
+    metrics: { recordHandover: (kind, seconds, sessions) => clusterMetrics?.recordHandover(kind, seconds, sessions) },
+  });
+  clusterMetrics = new ClusterMetrics(metrics.registry, {
+    members: () => node.members().members.length,
+    ownedPartitions: () => node.claimed().filter((p) => node.state(p) === 'owned').length,
+    pendingRecords: () => log.pending,
+  });
+  const port = new ClusterPort({ node, supervisor, remote, log, proxyId, waitMs: settings.requestWaitMs, metrics: clusterMetrics });
+  const listener = await HttpListeners.open(createClusterApp({ node, port, supervisor, secret: settings.secret, bodyMaxBytes, logger }), [settings.listener], { setting: 'cluster.listener' });
+  url.value = (settings.advertisedUrl?.href ?? listener.urls[0]!).replace(/\/$/, '');
+
+  let first: () => void = () => undefined;
+  const firstAssignment = new Promise<void>((resolve) => (first = resolve));
+  const group = new ClusterGroup(
+    kafka,
+    { groupId: settings.groupId, topic: settings.topic, url: url.value, sessionTimeoutMs: settings.sessionTimeoutMs, partitionCount: () => topic.partitionCount, owned: () => node.claimed() },
+    {
+      assigned: (memberId, partitions) => void node.assigned(memberId, partitions).then(first),
+      crashed: (error) => node.crashed(error),
+    },
+    logger,
+  );
+  node.attach(group);
+  await group.start();
+  const timer = setTimeout(first, FIRST_ASSIGNMENT_WAIT_MS);
+  await firstAssignment;
+  clearTimeout(timer);
+  logger.info({ url: url.value, topic: topic.name, partitions: topic.partitionCount, owned: node.claimed() }, 'joined the proxy cluster');
+
+  return {
+    port,
+    node,
+    supervisor,
+    journal,
+    url: url.value,
+    async close() {
+      await node.close();
+      await supervisor.close();
+      await log.flushed();
+      await Promise.all([listener.close(1_000), topic.close()]);
+      remote.close();
+      journal.close();
+    },
+  };
+}

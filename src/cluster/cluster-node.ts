@@ -1,0 +1,243 @@
+/**
+ * One member of a proxy cluster: which partitions of the sessions topic it owns, and the moves
+ * between owners. Every assignment the group gives it is handled in turn:
+ * - a partition it lost is released: new commands for it are turned away (the caller asks the
+ *   new owner), commands and deliveries in flight finish (bounded by `handoverTimeoutMs`), its
+ *   instances close their Kafka side, everything they journaled is written, and a `released`
+ *   marker says the partition is free;
+ * - a partition it gained is adopted: read back from the topic and folded into sessions exactly
+ *   as the SQLite journal is at a restart; when the marker says a member still in the group owns
+ *   it, the read is repeated until that member's `released` marker is there (or the timeout).
+ * Until a partition is adopted, its commands wait (see cluster-port.ts).
+ */
+import type { Logger } from 'pino';
+import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { ClusterGroup, ClusterView } from '../kafka/cluster-group.ts';
+import type { SessionTopic } from '../kafka/session-topic.ts';
+import type { SessionLog } from './session-log.ts';
+import { sessionPartition } from './session-partition.ts';
+import { replayPartition, type ReplayedPartition } from './session-records.ts';
+
+export type PartitionState = 'adopting' | 'owned' | 'releasing';
+
+export interface ClusterNodeDeps {
+  topic: SessionTopic;
+  log: SessionLog;
+  journal: Journal;
+  supervisor: ConsumerSupervisor;
+  /** This member's cluster URL. */
+  url: string;
+  handoverTimeoutMs: number;
+  logger: Logger;
+  metrics?: { recordHandover(kind: 'adopted' | 'released', seconds: number, sessions: number): void };
+}
+
+const HANDOVER_POLL_MS = 200;
+const DRAIN_POLL_MS = 50;
+const DELIVERY_HOLD_MS = 30_000;
+
+export class ClusterNode {
+  private readonly states = new Map<number, PartitionState>();
+  private readonly inFlight = new Map<number, number>();
+  private readonly listeners = new Set<() => void>();
+  /** Reads answered whose response is still being written: a hand-over waits for their ack. */
+  private readonly deliveries = new Map<string, { partition: number; timer: NodeJS.Timeout }>();
+  private view: ClusterView = { state: 'Empty', members: [] };
+  private rebalancing: Promise<void> = Promise.resolve();
+  private group: ClusterGroup | null = null;
+  memberId: string | null = null;
+  private closing = false;
+
+  constructor(private readonly deps: ClusterNodeDeps) {}
+
+  get partitionCount(): number {
+    return this.deps.topic.partitionCount;
+  }
+
+  partitionOf(group: string, instance: string): number {
+    return sessionPartition({ group, instance }, this.partitionCount);
+  }
+
+  attach(group: ClusterGroup): void {
+    this.group = group;
+  }
+
+  /** The partitions this member owns or is taking over (what it claims at the next join). */
+  claimed(): number[] {
+    return [...this.states].filter(([, state]) => state !== 'releasing').map(([p]) => p);
+  }
+
+  state(partition: number): PartitionState | undefined {
+    return this.states.get(partition);
+  }
+
+  /** The member that serves a partition now: this one (`self`), another's URL, or null while nobody does. */
+  owner(partition: number): 'self' | string | null {
+    const state = this.states.get(partition);
+    if (state === 'owned') return 'self';
+    if (state !== undefined) return null;
+    const member = this.view.members.find((m) => m.partitions.includes(partition) && m.memberId !== this.memberId);
+    return member?.url || null;
+  }
+
+  members(): ClusterView {
+    return this.view;
+  }
+
+  /** Resolves at the next change of ownership (here or in the group's view), or after `ms`. */
+  changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.listeners.add(done);
+    });
+  }
+
+  /** Runs a command of an owned partition, so a hand-over waits for it. */
+  async serve<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    this.inFlight.set(partition, (this.inFlight.get(partition) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      this.inFlight.set(partition, this.inFlight.get(partition)! - 1);
+    }
+  }
+
+  /** A read's records are on their way to the client: the partition stays busy until the ack. */
+  openDelivery(partition: number, delivery: string): void {
+    this.inFlight.set(partition, (this.inFlight.get(partition) ?? 0) + 1);
+    // The actor puts records back after its own hold; the hand-over waits no longer than that.
+    const timer = setTimeout(() => this.closeDelivery(delivery), DELIVERY_HOLD_MS);
+    timer.unref();
+    this.deliveries.set(delivery, { partition, timer });
+  }
+
+  closeDelivery(delivery: string): void {
+    const open = this.deliveries.get(delivery);
+    if (!open) return;
+    clearTimeout(open.timer);
+    this.deliveries.delete(delivery);
+    this.inFlight.set(open.partition, this.inFlight.get(open.partition)! - 1);
+  }
+
+  /** The group's answer to a join: releases what was lost, then adopts what was gained. */
+  assigned(memberId: string, partitions: number[]): Promise<void> {
+    // A member shutting down takes nothing more over.
+    if (this.closing && partitions.length > 0) return this.rebalancing;
+    this.memberId = memberId || this.memberId;
+    this.rebalancing = this.rebalancing.then(() => this.rebalance(partitions)).catch((error: unknown) => {
+      this.deps.logger.error({ err: error }, 'cluster rebalance failed; the group reassigns at the next join');
+    });
+    return this.rebalancing;
+  }
+
+  /** Fencing: a member that fell out of the group stops serving at once, so two never serve one session. */
+  crashed(error: Error): void {
+    this.deps.logger.error({ err: error }, 'this member left the proxy cluster (its Kafka group member crashed); it stops serving its sessions until it is assigned partitions again');
+    void this.assigned(this.memberId ?? '', []);
+  }
+
+  /**
+   * Shutdown: leaves the group first, so the others are assigned this member's partitions at once
+   * (and wait for each one's `released` marker), then hands every partition over.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.group?.stop();
+    await this.assigned('', []);
+  }
+
+  async refreshView(): Promise<void> {
+    if (!this.group || this.closing) return;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        this.view = await this.group.members();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'cannot describe the proxy cluster group; retrying');
+      }
+      if (this.view.state === 'Stable') break;
+      await sleep(200);
+    }
+    this.notify();
+  }
+
+  private async rebalance(next: number[]): Promise<void> {
+    const wanted = new Set(next);
+    const lost = [...this.states.keys()].filter((p) => !wanted.has(p));
+    const gained = next.filter((p) => !this.states.has(p));
+    for (const p of gained) this.states.set(p, 'adopting');
+    for (const p of lost) this.states.set(p, 'releasing');
+    this.notify();
+    await Promise.all(lost.map((p) => this.release(p)));
+    await this.refreshView();
+    // One at a time: a partition is read in milliseconds, and kafkajs's first connections to a
+    // broker are not safe to open concurrently from one client (the loser's socket is never closed).
+    for (const p of gained) await this.adopt(p);
+    if (lost.length > 0 || gained.length > 0) this.deps.logger.info({ owned: [...this.states.keys()].sort((a, b) => a - b), lost, gained }, 'proxy cluster ownership changed');
+  }
+
+  private async release(partition: number): Promise<void> {
+    const { supervisor, log, journal, url, handoverTimeoutMs } = this.deps;
+    const started = Date.now();
+    // Commands already running (reads included) finish first: the hand-over is graceful.
+    while ((this.inFlight.get(partition) ?? 0) > 0 && Date.now() - started < handoverTimeoutMs) await sleep(DRAIN_POLL_MS);
+    const actorIds = await supervisor.release((ref) => this.partitionOf(ref.group, ref.instance) === partition);
+    await log.flushed();
+    for (const actorId of actorIds) log.forget(journal, actorId);
+    log.marker(partition, { state: 'released', memberId: this.memberId ?? '', url, at: Date.now() });
+    await log.flushed();
+    this.states.delete(partition);
+    this.notify();
+    this.deps.metrics?.recordHandover('released', (Date.now() - started) / 1000, actorIds.length);
+  }
+
+  private async adopt(partition: number): Promise<void> {
+    const { topic, log, journal, supervisor, url, handoverTimeoutMs, logger } = this.deps;
+    const started = Date.now();
+    let replayed: ReplayedPartition;
+    for (;;) {
+      replayed = replayPartition(await this.read(partition));
+      const holder = replayed.marker;
+      const heldByLiveMember = holder?.state === 'owned' && holder.memberId !== this.memberId && this.view.members.some((m) => m.memberId === holder.memberId);
+      if (!heldByLiveMember) break;
+      if (Date.now() - started >= handoverTimeoutMs) {
+        logger.warn({ partition, holder: holder.url }, 'the previous owner did not hand the partition over within cluster.handover.timeout.ms; taking it over anyway');
+        break;
+      }
+      await sleep(HANDOVER_POLL_MS);
+    }
+    if (this.states.get(partition) !== 'adopting') return;
+    log.marker(partition, { state: 'owned', memberId: this.memberId ?? '', url, at: Date.now() });
+    for (const actor of replayed.actors) log.load(journal, partition, actor);
+    const { recovered, expired } = supervisor.recover(replayed.actors.map((a) => a.actorId));
+    await log.flushed();
+    this.states.set(partition, 'owned');
+    this.notify();
+    const seconds = (Date.now() - started) / 1000;
+    this.deps.metrics?.recordHandover('adopted', seconds, recovered);
+    logger.info({ partition, recovered, expired, ms: Math.round(seconds * 1000), topic: topic.name }, 'took a sessions partition over');
+  }
+
+  private async read(partition: number) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.topic.read(partition);
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        this.deps.logger.warn({ err: error, partition }, 'cannot read a sessions partition; retrying');
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

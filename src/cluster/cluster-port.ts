@@ -1,0 +1,111 @@
+/**
+ * The consumer port in cluster mode: every command goes to the member that owns its instance's
+ * partition — this process's supervisor, or another member over HTTP (remote-port.ts) — and is
+ * answered to the HTTP adapter exactly as a local one, so the v2 routes and the SSE stream do not
+ * know where an instance lives. While a partition changes owner, a command waits for the new one
+ * (at most `waitMs`, never past its deadline) and then answers 503 (50304, retriable). A local
+ * answer is given only once what the command journaled is in the sessions topic.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AnswerOf, CommandEnvelope, ConsumerCommand, ConsumerPort, CreateInstance, InstanceDescription, ReadAnswer } from '../actors/consumer/protocol.ts';
+import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import { ErrorCode, RestError } from '../errors.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import type { RemotePorts } from './remote-port.ts';
+import type { SessionLog } from './session-log.ts';
+
+/** Commands that belong to work already running: served by a member that is handing over too. */
+const FOLLOW_UPS = new Set<ConsumerCommand['type']>(['Ack', 'Cancel']);
+const UNREACHABLE_RETRY_MS = 250;
+
+export interface ClusterPortDeps {
+  node: ClusterNode;
+  supervisor: ConsumerSupervisor;
+  remote: RemotePorts;
+  log: SessionLog;
+  proxyId: string;
+  /** Longest a command waits for its partition to get an owner. */
+  waitMs: number;
+  metrics?: { recordForwarded(command: string, outcome: 'answered' | 'moved' | 'unreachable'): void };
+}
+
+export class ClusterPort implements ConsumerPort {
+  constructor(private readonly deps: ClusterPortDeps) {}
+
+  async create(group: string, request: CreateInstance): Promise<InstanceDescription> {
+    const name = request.name ?? `rest-consumer-${this.deps.proxyId ? `${this.deps.proxyId}-` : ''}${randomUUID()}`;
+    const named = { ...request, name };
+    const deadline = Date.now() + this.deps.waitMs;
+    const partition = this.deps.node.partitionOf(group, name);
+    return this.route(partition, deadline, 'Create', {
+      local: () => this.serveLocal(partition, false, () => this.deps.supervisor.create(group, named)),
+      remote: (url) => this.deps.remote.create(url, group, named, deadline),
+    }) as Promise<InstanceDescription>;
+  }
+
+  async ask<C extends ConsumerCommand>(envelope: CommandEnvelope<C>): Promise<AnswerOf[C['type']]> {
+    const partition = this.deps.node.partitionOf(envelope.ref.group, envelope.ref.instance);
+    return this.route(partition, envelope.deadline, envelope.command.type, {
+      local: () => this.serveCommand(envelope),
+      remote: (url) => this.deps.remote.ask(url, envelope),
+      followUp: FOLLOW_UPS.has(envelope.command.type),
+    }) as Promise<AnswerOf[C['type']]>;
+  }
+
+  /** A command for an instance of this member, from this process or another member. */
+  async serveCommand(envelope: CommandEnvelope): Promise<{ moved: true } | { value: unknown }> {
+    const { node, supervisor } = this.deps;
+    const partition = node.partitionOf(envelope.ref.group, envelope.ref.instance);
+    const { command } = envelope;
+    const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), () => supervisor.ask(envelope));
+    if ('value' in served) {
+      const delivery = command.type === 'Read' ? (served.value as ReadAnswer).delivery : null;
+      if (delivery) node.openDelivery(partition, delivery);
+      if (command.type === 'Ack') node.closeDelivery(command.delivery);
+    }
+    return served;
+  }
+
+  /** Serves a command here, if this member owns the partition (the cluster listener's entry). */
+  async serveLocal<T>(partition: number, followUp: boolean, work: () => Promise<T>): Promise<{ moved: true } | { value: T }> {
+    const state = this.deps.node.state(partition);
+    if (state !== 'owned' && !(followUp && state === 'releasing')) return { moved: true };
+    const value = await this.deps.node.serve(partition, work);
+    await this.deps.log.flushed();
+    return { value };
+  }
+
+  private async route(
+    partition: number,
+    deadline: number,
+    command: string,
+    ways: { local: () => Promise<{ moved: true } | { value: unknown }>; remote: (url: string) => ReturnType<RemotePorts['ask']>; followUp?: boolean },
+  ): Promise<unknown> {
+    const { node, metrics } = this.deps;
+    const waitUntil = Math.min(deadline, Date.now() + this.deps.waitMs);
+    for (;;) {
+      const owner = node.owner(partition);
+      const state = node.state(partition);
+      if (owner === 'self' || (ways.followUp && state === 'releasing')) {
+        const served = await ways.local();
+        if ('value' in served) return served.value;
+      } else if (owner !== null) {
+        const outcome = await ways.remote(owner);
+        metrics?.recordForwarded(command, outcome.kind === 'answer' ? 'answered' : outcome.kind);
+        if (outcome.kind === 'answer') {
+          if (outcome.answer.ok) return outcome.answer.value;
+          const { error_code, message, status } = outcome.answer.error;
+          throw new RestError(error_code, message, status);
+        }
+        // The view is stale (moved) or the member is gone (unreachable): look again.
+        await node.refreshView();
+        if (outcome.kind === 'unreachable') await node.changed(UNREACHABLE_RETRY_MS);
+      } else {
+        await node.changed(Math.max(0, waitUntil - Date.now()));
+      }
+      if (Date.now() >= waitUntil) {
+        throw new RestError(ErrorCode.SessionMoving, 'The consumer instance is moving to another proxy of the cluster; retry the request.', 503);
+      }
+    }
+  }
+}

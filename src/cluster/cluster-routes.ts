@@ -1,0 +1,80 @@
+/**
+ * The cluster listener: where the other members send the consumer commands of instances this one
+ * owns (remote-port.ts is the other end). It is not a public API: it listens on its own address
+ * (`cluster.listener`, loopback by default), and with `cluster.secret` set a request must carry
+ * it. An instance this member does not own (any more) is answered 421, so the sender looks again.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Answer, CommandEnvelope, CreateInstance } from '../actors/consumer/protocol.ts';
+import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
+import { RestError } from '../errors.ts';
+import { NO_BODY, readJsonBody } from '../http/body.ts';
+import type { ClusterNode } from './cluster-node.ts';
+import type { ClusterPort } from './cluster-port.ts';
+import { ASK_PATH, CLUSTER_SECRET_HEADER, CREATE_PATH } from './remote-port.ts';
+
+export interface ClusterRoutesDeps {
+  node: ClusterNode;
+  port: ClusterPort;
+  supervisor: ConsumerSupervisor;
+  secret: string | null;
+  bodyMaxBytes: number;
+  logger: Logger;
+}
+
+export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes, logger }: ClusterRoutesDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  app.use(async (ctx, next) => {
+    if (secret !== null && !sameSecret(ctx.get(CLUSTER_SECRET_HEADER), secret)) {
+      ctx.status = 401;
+      ctx.body = { error_code: 401, message: 'This is a proxy cluster listener: requests need the cluster secret.' };
+      return;
+    }
+    await next();
+  });
+  const answer = async (ctx: Koa.Context, serve: () => Promise<{ moved: true } | { value: unknown }>) => {
+    let outcome: Answer;
+    try {
+      const served = await serve();
+      if ('moved' in served) {
+        ctx.status = 421;
+        ctx.body = { moved: true };
+        return;
+      }
+      outcome = { ok: true, value: served.value ?? null };
+    } catch (error) {
+      if (!(error instanceof RestError)) logger.error({ err: error }, 'a forwarded consumer command failed');
+      const rest = error instanceof RestError ? error : new RestError(500, 'Internal Server Error');
+      outcome = { ok: false, error: { error_code: rest.errorCode, message: rest.message, status: rest.status } };
+    }
+    ctx.status = 200;
+    ctx.body = outcome;
+  };
+  router.post(ASK_PATH, async (ctx) => {
+    const body = await readJsonBody(ctx.req, bodyMaxBytes);
+    const envelope = body as CommandEnvelope;
+    if (body === NO_BODY || typeof envelope?.ref?.group !== 'string' || typeof envelope.ref.instance !== 'string' || typeof envelope.command?.type !== 'string') {
+      ctx.throw(400, 'a command envelope is expected');
+    }
+    await answer(ctx, () => port.serveCommand(envelope));
+  });
+  router.post(CREATE_PATH, async (ctx) => {
+    const body = await readJsonBody(ctx.req, bodyMaxBytes);
+    const create = body as { group: string; request: CreateInstance & { name: string } };
+    if (body === NO_BODY || typeof create?.group !== 'string' || typeof create.request?.name !== 'string') ctx.throw(400, 'a create request is expected');
+    const partition = node.partitionOf(create.group, create.request.name);
+    await answer(ctx, () => port.serveLocal(partition, false, () => supervisor.create(create.group, create.request)));
+  });
+  app.use(router.routes());
+  return app;
+}
+
+function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,167 @@
+/**
+ * The sessions journal's copy in Kafka. In cluster mode consumer actors journal into an in-memory
+ * journal as in single-node mode; this mirror turns each change into records of the sessions
+ * topic (session-records.ts), on the partition the session hashes to, and writes them in order
+ * with one idempotent producer. `flushed()` resolves once everything journaled so far is on every
+ * in-sync replica: the cluster port answers a command only then, so what a client was told is
+ * what the next owner rebuilds. A write Kafka refuses is retried until it goes through (records
+ * keep their order; one sent twice is harmless, its key replaces itself) and reported once.
+ */
+import type { Logger } from 'pino';
+import { CONSUMER_ACTOR_TYPE } from '../actors/consumer/consumer-actor.ts';
+import type { ConsumerRef } from '../actors/consumer/protocol.ts';
+import type { Journal, JournalEntry, JournalMirror } from '../journal/journal.ts';
+import type { TopicRecord } from '../kafka/session-topic.ts';
+import { eventKey, markerKey, snapshotKey, type EventValue, type OwnerMarker, type ReplayedActor, type SnapshotValue } from './session-records.ts';
+
+const MAX_BATCH = 500;
+const RETRY_MS = [100, 200, 500, 1_000, 2_000];
+
+interface ActorLog {
+  partition: number;
+  /** The last event number used. */
+  n: number;
+  /** Local journal seq → event number, for events no snapshot covers yet. */
+  live: Map<number, number>;
+}
+
+export interface SessionTopicWriter {
+  write(records: Array<TopicRecord & { partition: number }>): Promise<void>;
+}
+
+export class SessionLog implements JournalMirror {
+  private readonly actors = new Map<string, ActorLog>();
+  private readonly queue: Array<TopicRecord & { partition: number }> = [];
+  private readonly waiters: Array<{ upTo: number; resolve: () => void }> = [];
+  private enqueued = 0;
+  private written = 0;
+  private writing = false;
+  private quiet = false;
+  private failingSince: number | null = null;
+
+  constructor(
+    private readonly topic: SessionTopicWriter,
+    private readonly partitionOf: (ref: ConsumerRef) => number,
+    private readonly logger: Logger,
+    private readonly onWriteFailure: () => void = () => undefined,
+  ) {}
+
+  /** Records not yet on Kafka. */
+  get pending(): number {
+    return this.enqueued - this.written;
+  }
+
+  appended(entry: JournalEntry): void {
+    if (this.quiet || entry.actorType !== CONSUMER_ACTOR_TYPE) return;
+    if (entry.type === 'Created') {
+      const { group, name } = entry.payload as { group: string; name: string };
+      this.actors.set(entry.actorId, { partition: this.partitionOf({ group, instance: name }), n: 0, live: new Map() });
+    }
+    const actor = this.actors.get(entry.actorId);
+    if (!actor) return;
+    const n = ++actor.n;
+    actor.live.set(entry.seq, n);
+    const value: EventValue = { actorType: entry.actorType, type: entry.type, payload: entry.payload, at: entry.at };
+    this.push(actor.partition, eventKey(entry.actorId, n), JSON.stringify(value));
+  }
+
+  snapshotted(actorId: string, actorType: string, seq: number, snapshot: unknown): void {
+    const actor = this.quiet ? undefined : this.actors.get(actorId);
+    if (!actor) return;
+    let covers = 0;
+    const covered: number[] = [];
+    for (const [localSeq, n] of actor.live) {
+      if (localSeq > seq) continue;
+      covers = Math.max(covers, n);
+      covered.push(localSeq);
+    }
+    const value: SnapshotValue = { actorType, snapshot, covers };
+    this.push(actor.partition, snapshotKey(actorId), JSON.stringify(value));
+    for (const localSeq of covered) {
+      this.push(actor.partition, eventKey(actorId, actor.live.get(localSeq)!), null);
+      actor.live.delete(localSeq);
+    }
+  }
+
+  compacted(actorId: string): void {
+    const actor = this.quiet ? undefined : this.actors.get(actorId);
+    if (!actor) return;
+    this.actors.delete(actorId);
+    for (const n of actor.live.values()) this.push(actor.partition, eventKey(actorId, n), null);
+    this.push(actor.partition, snapshotKey(actorId), null);
+  }
+
+  /** Puts a replayed actor into the journal (for recovery's fold) without writing it back. */
+  load(journal: Journal, partition: number, replayed: ReplayedActor): void {
+    const live = new Map<number, number>();
+    this.quietly(() => {
+      if (replayed.snapshot) journal.writeSnapshot(replayed.actorId, replayed.actorType, 0, replayed.snapshot.snapshot);
+      for (const event of replayed.events) live.set(journal.append(replayed.actorId, event.actorType, event.type, event.payload).seq, event.n);
+    });
+    this.actors.set(replayed.actorId, { partition, n: replayed.lastN, live });
+  }
+
+  /** Drops an actor this member no longer owns from the journal, leaving its records in Kafka alone. */
+  forget(journal: Journal, actorId: string): void {
+    this.actors.delete(actorId);
+    this.quietly(() => journal.compact(actorId));
+  }
+
+  marker(partition: number, marker: OwnerMarker): void {
+    this.push(partition, markerKey(partition), JSON.stringify(marker));
+  }
+
+  /** Resolves once every record journaled before the call is written. */
+  flushed(): Promise<void> {
+    if (this.written >= this.enqueued) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ upTo: this.enqueued, resolve }));
+  }
+
+  private quietly(run: () => void): void {
+    this.quiet = true;
+    try {
+      run();
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  private push(partition: number, key: string, value: string | null): void {
+    this.queue.push({ partition, key, value });
+    this.enqueued++;
+    if (!this.writing) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.writing = true;
+    let attempt = 0;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, MAX_BATCH);
+        try {
+          await this.topic.write(batch);
+        } catch (error) {
+          if (this.failingSince === null) {
+            this.failingSince = Date.now();
+            this.onWriteFailure();
+            this.logger.error({ err: error, pending: this.pending }, 'cannot write consumer sessions to the sessions topic; retrying (commands wait, then answer 503): check the brokers and the topic');
+          }
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]));
+          continue;
+        }
+        attempt = 0;
+        if (this.failingSince !== null) {
+          this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'consumer sessions are written to the sessions topic again');
+          this.failingSince = null;
+        }
+        this.queue.splice(0, batch.length);
+        this.written += batch.length;
+        for (let i = this.waiters.length - 1; i >= 0; i--) {
+          if (this.waiters[i]!.upTo <= this.written) this.waiters.splice(i, 1)[0]!.resolve();
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

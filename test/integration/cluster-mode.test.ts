@@ -1,0 +1,87 @@
+/**
+ * Cluster mode with in-process members on the suite's broker: any member answers for any
+ * instance (forwarding to its owner), a member that leaves hands its sessions over to the others
+ * without skipping a record, and a member that joins takes a share over.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
+import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
+import { call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
+
+const started: TestProxy[] = [];
+
+function clusterSettings(name: string): Record<string, string> {
+  return {
+    'cluster.name': name,
+    'cluster.sessions.partitions': '6',
+    'cluster.sessions.replication.factor': '1',
+    'cluster.session.timeout.ms': '6000',
+    'cluster.handover.timeout.ms': '5000',
+    'consumer.request.timeout.ms': '500',
+  };
+}
+
+async function member(name: string, extra: Record<string, string> = {}): Promise<TestProxy> {
+  const proxy = await startTestProxy({ ...clusterSettings(name), ...extra });
+  started.push(proxy);
+  return proxy;
+}
+
+/** The base URI of `base` as served by another member: same path, that member's origin. */
+const via = (base: string, proxy: TestProxy) => `${proxy.url}${new URL(base).pathname}`;
+
+/** Waits until every member owns some partitions and together they own all of them. */
+async function settled(members: TestProxy[], partitions = 6): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const owned = members.map((m) => m.cluster!.claimed().filter((p) => m.cluster!.state(p) === 'owned'));
+    const all = new Set(owned.flat());
+    if (owned.every((o) => o.length > 0) && all.size === partitions && owned.flat().length === partitions) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the cluster did not settle');
+}
+
+after(async () => {
+  await Promise.all(started.map((p) => p.close()));
+});
+
+describe('cluster mode', () => {
+  it('any member serves the whole consumer flow of an instance created on another', async () => {
+    const name = `c-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await member(name), await member(name)];
+    await settled([a, b]);
+    const topic = await createTopic(uniqueTopic('cluster'), 1);
+    const sent = await produce(a, `/topics/${topic}`, { records: [0, 1, 2, 3, 4].map((i) => ({ value: b64(`r${i}`) })) });
+    assert.equal(sent.status, 200);
+    const group = `g-${randomUUID()}`;
+    // Several instances, so both members own some of them.
+    const bases: string[] = [];
+    for (let i = 0; i < 6; i++) bases.push(await createConsumer(i % 2 ? b.url : a.url, group, { name: `i${i}`, 'auto.offset.reset': 'earliest', 'auto.commit.enable': 'false' }));
+    const owners = new Set(bases.map((base) => [a, b].findIndex((m) => m.consumers.list().some((actor) => base.endsWith(`/instances/${actor.context.session.context.name}`)))));
+    assert.deepEqual([...owners].sort(), [0, 1], 'the instances are spread over both members');
+    const base = bases[0]!;
+    for (const [i, proxy] of [a, b, a].entries()) {
+      const reply = await call(`${via(base, proxy)}/subscription`, { method: i === 0 ? 'POST' : 'GET', headers: { 'Content-Type': 'application/vnd.kafka.v2+json' }, body: i === 0 ? { topics: [topic] } : undefined });
+      assert.ok(reply.status === 204 || reply.status === 200, `${reply.status} ${JSON.stringify(reply.body)}`);
+      if (i > 0) assert.deepEqual(reply.body, { topics: [topic] });
+    }
+    const got = await readUntil(via(base, b), 5);
+    assert.deepEqual(got.map((r) => text(r.value)), ['r0', 'r1', 'r2', 'r3', 'r4']);
+    assert.equal((await post(`${via(base, a)}/offsets`)).status, 200);
+    const committed = await call(`${via(base, b)}/offsets`, { method: 'GET', headers: { 'Content-Type': 'application/vnd.kafka.v2+json' }, body: { partitions: [{ topic, partition: 0 }] } });
+    assert.equal(committed.status, 200);
+    assert.deepEqual((committed.body as { offsets: Array<{ offset: number }> }).offsets.map((o) => o.offset), [5]);
+    for (const [i, each] of bases.entries()) assert.equal((await call(via(each, i % 2 ? a : b), { method: 'DELETE', headers: { 'Content-Type': 'application/vnd.kafka.v2+json' } })).status, 204);
+    assert.equal((await records(via(base, a))).status, 404);
+    assert.equal((await records(via(base, b))).status, 404);
+    // The members of the user's group are gone from Kafka too.
+    const admin = nativeKafka().admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups([group]);
+    await admin.disconnect();
+    assert.deepEqual(groups[0]!.members, []);
+  });
+});
