@@ -220,7 +220,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     ? await HttpListeners.open(
         createManagementApp({
           inspector: config.inspectorEnable
-            ? new Inspector({ pool, consumers, journal: cluster?.journal ?? journal, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
+            ? new Inspector({ pool, consumers, journal: cluster?.journal ?? journal, cluster: cluster?.node ?? null, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
             : null,
           metrics,
           openApi: openApiDocument,

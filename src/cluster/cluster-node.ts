@@ -34,6 +34,16 @@ export interface ClusterNodeDeps {
 }
 
 const HANDOVER_POLL_MS = 200;
+const HISTORY_KEPT = 50;
+
+/** One ownership change of this member, for the inspector's cluster view. */
+export interface Rebalance {
+  at: number;
+  lost: number[];
+  gained: number[];
+  owned: number[];
+  ms: number;
+}
 const DRAIN_POLL_MS = 50;
 const DELIVERY_HOLD_MS = 30_000;
 
@@ -48,6 +58,8 @@ export class ClusterNode {
   private group: ClusterGroup | null = null;
   memberId: string | null = null;
   private closing = false;
+  /** The latest ownership changes, newest last. */
+  readonly history: Rebalance[] = [];
 
   constructor(private readonly deps: ClusterNodeDeps) {}
 
@@ -66,6 +78,16 @@ export class ClusterNode {
   /** The partitions this member owns or is taking over (what it claims at the next join). */
   claimed(): number[] {
     return [...this.states].filter(([, state]) => state !== 'releasing').map(([p]) => p);
+  }
+
+  /** Partitions being handed over. */
+  releasing(): number[] {
+    return [...this.states].filter(([, state]) => state === 'releasing').map(([p]) => p);
+  }
+
+  /** This member's cluster URL. */
+  get url(): string {
+    return this.deps.url;
   }
 
   state(partition: number): PartitionState | undefined {
@@ -167,6 +189,7 @@ export class ClusterNode {
   }
 
   private async rebalance(next: number[]): Promise<void> {
+    const started = Date.now();
     const wanted = new Set(next);
     const lost = [...this.states.keys()].filter((p) => !wanted.has(p));
     const gained = next.filter((p) => !this.states.has(p));
@@ -178,7 +201,11 @@ export class ClusterNode {
     // One at a time: a partition is read in milliseconds, and kafkajs's first connections to a
     // broker are not safe to open concurrently from one client (the loser's socket is never closed).
     for (const p of gained) await this.adopt(p);
-    if (lost.length > 0 || gained.length > 0) this.deps.logger.info({ owned: [...this.states.keys()].sort((a, b) => a - b), lost, gained }, 'proxy cluster ownership changed');
+    if (lost.length === 0 && gained.length === 0) return;
+    const owned = [...this.states.keys()].sort((a, b) => a - b);
+    this.history.push({ at: started, lost, gained, owned, ms: Date.now() - started });
+    if (this.history.length > HISTORY_KEPT) this.history.shift();
+    this.deps.logger.info({ owned, lost, gained }, 'proxy cluster ownership changed');
   }
 
   private async release(partition: number): Promise<void> {

@@ -23,6 +23,12 @@ interface ActorLog {
   n: number;
   /** Local journal seq → event number, for events no snapshot covers yet. */
   live: Map<number, number>;
+  /**
+   * Event numbers an adopted snapshot covers whose tombstones never reached Kafka (a crash between
+   * the two): tombstoned with the next snapshot or the end, or they would come back once the
+   * snapshot is tombstoned.
+   */
+  stale: number[];
 }
 
 export interface SessionTopicWriter {
@@ -55,7 +61,7 @@ export class SessionLog implements JournalMirror {
     if (this.quiet || entry.actorType !== CONSUMER_ACTOR_TYPE) return;
     if (entry.type === 'Created') {
       const { group, name } = entry.payload as { group: string; name: string };
-      this.actors.set(entry.actorId, { partition: this.partitionOf({ group, instance: name }), n: 0, live: new Map() });
+      this.actors.set(entry.actorId, { partition: this.partitionOf({ group, instance: name }), n: 0, live: new Map(), stale: [] });
     }
     const actor = this.actors.get(entry.actorId);
     if (!actor) return;
@@ -77,6 +83,7 @@ export class SessionLog implements JournalMirror {
     }
     const value: SnapshotValue = { actorType, snapshot, covers };
     this.push(actor.partition, snapshotKey(actorId), JSON.stringify(value));
+    for (const n of actor.stale.splice(0)) this.push(actor.partition, eventKey(actorId, n), null);
     for (const localSeq of covered) {
       this.push(actor.partition, eventKey(actorId, actor.live.get(localSeq)!), null);
       actor.live.delete(localSeq);
@@ -87,6 +94,7 @@ export class SessionLog implements JournalMirror {
     const actor = this.quiet ? undefined : this.actors.get(actorId);
     if (!actor) return;
     this.actors.delete(actorId);
+    for (const n of actor.stale) this.push(actor.partition, eventKey(actorId, n), null);
     for (const n of actor.live.values()) this.push(actor.partition, eventKey(actorId, n), null);
     this.push(actor.partition, snapshotKey(actorId), null);
   }
@@ -98,7 +106,7 @@ export class SessionLog implements JournalMirror {
       if (replayed.snapshot) journal.writeSnapshot(replayed.actorId, replayed.actorType, 0, replayed.snapshot.snapshot);
       for (const event of replayed.events) live.set(journal.append(replayed.actorId, event.actorType, event.type, event.payload).seq, event.n);
     });
-    this.actors.set(replayed.actorId, { partition, n: replayed.lastN, live });
+    this.actors.set(replayed.actorId, { partition, n: replayed.lastN, live, stale: [...replayed.stale] });
   }
 
   /** Drops an actor this member no longer owns from the journal, leaving its records in Kafka alone. */

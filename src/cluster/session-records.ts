@@ -48,6 +48,8 @@ export interface ReplayedActor {
   events: Array<EventValue & { n: number }>;
   /** The highest event number seen: the next owner goes on counting from here. */
   lastN: number;
+  /** Events the snapshot covers that still hold a value (their tombstones never made it): to tombstone later. */
+  stale: number[];
 }
 
 export interface ReplayedPartition {
@@ -95,12 +97,12 @@ export function replayPartition(records: Iterable<LogRecord>): ReplayedPartition
   const actors: ReplayedActor[] = [];
   for (const actorId of order) {
     const snapshot = snapshots.get(actorId) ?? null;
-    const after = [...events.get(actorId)!]
-      .filter(([n]) => n > (snapshot?.covers ?? 0))
-      .sort(([a], [b]) => a - b)
-      .map(([n, event]) => ({ n, ...event }));
+    const covers = snapshot?.covers ?? 0;
+    const sorted = [...events.get(actorId)!].sort(([a], [b]) => a - b);
+    const after = sorted.filter(([n]) => n > covers).map(([n, event]) => ({ n, ...event }));
     if (!snapshot && after.length === 0) continue;
-    actors.push({ actorId, actorType: snapshot?.actorType ?? after[0]!.actorType, snapshot, events: after, lastN: lastN.get(actorId) ?? snapshot?.covers ?? 0 });
+    const stale = sorted.filter(([n]) => n <= covers).map(([n]) => n);
+    actors.push({ actorId, actorType: snapshot?.actorType ?? after[0]!.actorType, snapshot, events: after, lastN: lastN.get(actorId) ?? covers, stale });
   }
   return { actors, marker };
 }

@@ -10,6 +10,8 @@ import { consumerSessionMachine } from '../actors/consumer/session-machine.ts';
 import type { ProducerPool } from '../actors/producer/pool.ts';
 import { producerSlotMachine } from '../actors/producer/slot-machine.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
+import type { ClusterNode, Rebalance } from '../cluster/cluster-node.ts';
+import type { ClusterView } from '../kafka/cluster-group.ts';
 import type { ClusterMetadata } from '../kafka/cluster-metadata.ts';
 import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { tpKey } from '../kafka/topic-partition.ts';
@@ -57,6 +59,19 @@ export interface InspectorSources {
   metadata: ClusterMetadata;
   fetcher: PartitionFetcher;
   instanceTimeoutMs: number;
+  /** In cluster mode: this member's view of the cluster. */
+  cluster?: ClusterNode | null;
+}
+
+export interface ClusterInspection {
+  memberId: string | null;
+  url: string;
+  /** Each sessions partition this member serves or is moving, and where it is. */
+  partitions: Array<{ partition: number; state: string }>;
+  /** The group as the coordinator last described it. */
+  members: ClusterView['members'];
+  groupState: string;
+  rebalances: Rebalance[];
 }
 
 const SUPERVISOR_ID = 'consumer-supervisor';
@@ -91,6 +106,21 @@ export class Inspector {
         expiresAt: null,
       })),
     ];
+  }
+
+  /** The cluster as this member sees it; null for a single proxy. */
+  cluster(): ClusterInspection | null {
+    const node = this.sources.cluster;
+    if (!node) return null;
+    const view = node.members();
+    return {
+      memberId: node.memberId,
+      url: node.url,
+      partitions: node.claimed().concat(node.releasing()).sort((a, b) => a - b).map((partition) => ({ partition, state: node.state(partition)! })),
+      members: view.members,
+      groupState: view.state,
+      rebalances: node.history,
+    };
   }
 
   async detail(id: string): Promise<ActorDetail | null> {

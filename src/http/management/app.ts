@@ -60,6 +60,11 @@ export function createManagementApp(services: ManagementServices): Koa {
     router.get('/inspector/api/actors', (ctx) => {
       ctx.body = inspector.list();
     });
+    router.get('/inspector/api/cluster', (ctx) => {
+      const cluster = inspector.cluster();
+      if (!cluster) throw Errors.notFound();
+      ctx.body = cluster;
+    });
     router.get('/inspector/api/actors/:id', async (ctx) => {
       const detail = await inspector.detail(ctx.params.id!);
       if (!detail) throw Errors.notFound();
