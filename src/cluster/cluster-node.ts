@@ -58,6 +58,7 @@ export class ClusterNode {
   private group: ClusterGroup | null = null;
   memberId: string | null = null;
   private closing = false;
+  private readonly evicted = new Set<string>();
   /** The latest ownership changes, newest last. */
   readonly history: Rebalance[] = [];
 
@@ -172,6 +173,19 @@ export class ClusterNode {
     this.closing = true;
     await this.group?.stop();
     await this.assigned('', []);
+  }
+
+  /**
+   * A member whose cluster listener refused a connection has no process behind it (a member
+   * shutting down closes that listener last, after its hand-over): it is evicted from the group,
+   * once, so its sessions move now rather than after cluster.session.timeout.ms.
+   */
+  async evictUnreachable(url: string): Promise<void> {
+    const member = this.view.members.find((m) => m.url === url && m.memberId !== this.memberId);
+    if (!member || this.evicted.has(member.memberId) || !this.group) return;
+    this.evicted.add(member.memberId);
+    this.deps.logger.warn({ member: member.memberId, url }, 'a proxy cluster member refuses connections: evicting it from the group so its sessions move now');
+    await this.group.evict(member.memberId).catch((error: unknown) => this.deps.logger.warn({ err: error, member: member.memberId }, 'could not evict a dead cluster member; its session times out instead'));
   }
 
   async refreshView(): Promise<void> {

@@ -98,6 +98,7 @@ export class ClusterPort implements ConsumerPort {
           throw new RestError(error_code, message, status);
         }
         // The view is stale (moved) or the member is gone (unreachable): look again.
+        if (outcome.kind === 'unreachable' && (outcome.error as NodeJS.ErrnoException).code === 'ECONNREFUSED') await node.evictUnreachable(owner);
         await node.refreshView();
         if (outcome.kind === 'unreachable') await node.changed(UNREACHABLE_RETRY_MS);
       } else {

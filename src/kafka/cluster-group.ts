@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { AssignerProtocol, type Consumer, type Kafka } from './client.ts';
 import { assignPartitions } from '../cluster/assignment.ts';
+import { PartitionFetcher } from './partition-fetcher.ts';
 
 export const CLUSTER_ASSIGNOR = 'kafka-rest-sessions';
 const ASSIGNOR_VERSION = 1;
@@ -44,6 +45,8 @@ interface MemberData {
 export class ClusterGroup {
   private readonly consumer: Consumer;
   private readonly admin: ReturnType<Kafka['admin']>;
+  /** Connects only to evict a dead member (LeaveGroup on its behalf). */
+  private readonly evictor: PartitionFetcher;
   private memberIdValue: string | null = null;
   private stopping = false;
 
@@ -84,6 +87,7 @@ export class ClusterGroup {
       retry: { initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => !this.stopping },
     });
     this.admin = kafka.admin();
+    this.evictor = new PartitionFetcher(kafka);
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberIdValue = payload.memberId;
       handlers.assigned(payload.memberId, ((payload.memberAssignment as Record<string, number[]>)[topic] ?? []).slice().sort((a, b) => a - b));
@@ -121,10 +125,19 @@ export class ClusterGroup {
     return { state: group?.state ?? 'Dead', members };
   }
 
+  /**
+   * Removes a member that is known dead (its cluster listener refuses connections) instead of
+   * waiting for its session to time out: the group rebalances at once.
+   */
+  async evict(memberId: string): Promise<void> {
+    if (this.stopping) return;
+    await this.evictor.evictMember(this.options.groupId, memberId);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     // disconnect() leaves the group: the others take the partitions over at once.
-    await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect(), this.evictor.close()]);
   }
 }
 
