@@ -18,6 +18,8 @@ import { LockHeldError, ProcessLock } from './process-lock.ts';
 import { installProcessGuard } from './process-guard.ts';
 import { startProxy, type RunningProxy } from './proxy.ts';
 import { StartupError } from './startup-error.ts';
+import cluster from 'node:cluster';
+import { runWorkers, workerSettings } from './workers.ts';
 
 function readConfig(): Config {
   try {
@@ -45,6 +47,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A worker whose primary is gone (killed) shuts down instead of running on unsupervised.
+  if (cluster.isWorker) process.once('disconnect', () => onSignal('SIGTERM'));
+  const primary = cluster.isPrimary && config.workers > 1;
 
   let broker: LocalBroker | null = null;
   const stopBroker = async () => {
@@ -61,6 +66,11 @@ async function main(): Promise<void> {
     if (!config.bootstrapServers) {
       broker = await startEmbeddedBroker(config, logger, stop.signal);
       config = { ...config, bootstrapServers: [broker.bootstrapServers] };
+    }
+    if (primary && !stop.signal.aborted) {
+      await runWorkers(config, logger, stop.signal);
+      await stopBroker();
+      process.exit(0);
     }
     if (!stop.signal.aborted) proxy = await startProxy(config, logger);
   } catch (error) {
@@ -84,11 +94,17 @@ async function main(): Promise<void> {
  * directory is locked by LocalBroker itself, before it touches any file there.)
  */
 async function preflight(config: Config): Promise<void> {
-  try {
-    ProcessLock.acquire(config.journalPath).release();
-  } catch (error) {
-    throw error instanceof LockHeldError ? new JournalLockedError(config.journalPath, error.holder) : error;
+  // With workers, each has a journal of its own; the primary opens none.
+  const journals = cluster.isPrimary && config.workers > 1 ? Array.from({ length: config.workers }, (_, i) => workerSettings({ ...config, bootstrapServers: [] }, i, { listener: null, url: null })['journal.path']!) : [config.journalPath];
+  for (const journal of journals) {
+    try {
+      ProcessLock.acquire(journal).release();
+    } catch (error) {
+      throw error instanceof LockHeldError ? new JournalLockedError(journal, error.holder) : error;
+    }
   }
+  // node:cluster workers share the ports the primary checked; checking again in each would find them taken.
+  if (cluster.isWorker) return;
   await assertCanListen(config.listeners, 'listeners');
   await assertCanListen(config.managementListeners, 'management.listeners');
   if (!config.schemaRegistryUrl) await assertCanListen(config.schemaRegistryListeners, 'schema.registry.listeners');

@@ -76,7 +76,7 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
     pendingRecords: () => log.pending,
   });
   const port = new ClusterPort({ node, supervisor, remote, log, proxyId, waitMs: settings.requestWaitMs, metrics: clusterMetrics });
-  const listener = await HttpListeners.open(createClusterApp({ node, port, supervisor, secret: settings.secret, bodyMaxBytes, logger }), [settings.listener], { setting: 'cluster.listener' });
+  const listener = await HttpListeners.open(createClusterApp({ node, port, supervisor, secret: settings.secret, bodyMaxBytes, logger }), [settings.listener], { setting: 'cluster.listener', exclusive: true });
   url.value = (settings.advertisedUrl?.href ?? listener.urls[0]!).replace(/\/$/, '');
 
   let first: () => void = () => undefined;

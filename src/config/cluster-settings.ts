@@ -25,6 +25,12 @@ export interface ClusterSettings {
 }
 
 export const CLUSTER_SETTINGS = {
+  workers: {
+    key: 'workers',
+    type: integer(1, 256),
+    fallback: '1',
+    description: 'Proxy processes on this machine, sharing the listen ports; more than 1 runs them as a proxy cluster of their own (cluster.name defaults to one per machine). See docs/CLUSTER.md.',
+  } satisfies DefaultedSetting<number>,
   clusterName: {
     key: 'cluster.name',
     type: text,

@@ -37,7 +37,7 @@ import { readAuthSettings, type AuthSettings } from './auth-settings.ts';
 import { readPropagationSettings, type PropagationSettings } from './propagation-settings.ts';
 import { readClusterSettings, type ClusterSettings } from './cluster-settings.ts';
 
-export { envNameToKey } from './environment.ts';
+export { envNameToKey, keyToEnvName } from './environment.ts';
 export { describeConfigKeys } from './key-catalog.ts';
 export { LOG_LEVELS, MAX_CONSUMER_REQUEST_TIMEOUT_MS, type LogLevel } from './settings.ts';
 
@@ -111,6 +111,8 @@ export interface Config {
   /** HTTP authentication of the REST API, the embedded registry and the management listener (auth-settings.ts). */
   readonly authentication: AuthSettings;
   readonly propagation: PropagationSettings;
+  /** Proxy processes on this machine (workers.ts). */
+  readonly workers: number;
   /** Cluster mode (cluster-settings.ts); null for a single proxy. */
   readonly cluster: ClusterSettings | null;
   /** One sentence per key that was ignored or mapped, naming the key, its source and why. */
@@ -339,6 +341,7 @@ function buildConfig(raw: Map<string, RawValue>, rootLogLevel: RawValue | null, 
       keystoreLocation: raw.get('client.ssl.keystore.location')?.value.trim() ?? null,
       keystorePassword: raw.get('client.ssl.keystore.password')?.value ?? null,
     }),
+    workers: value(SETTINGS.workers),
     cluster: readClusterSettings(read, value, problems),
     warnings,
   };

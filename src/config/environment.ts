@@ -21,6 +21,11 @@ export function envNameToKey(name: string): string {
     .replaceAll('__', '_');
 }
 
+/** The inverse of envNameToKey: `journal.path` → `KAFKA_REST_JOURNAL_PATH`. */
+export function keyToEnvName(key: string): string {
+  return ENV_PREFIX + key.replaceAll('-', '___').replaceAll('_', '__').replaceAll('.', '_').toUpperCase();
+}
+
 /** The image's log4j root level, which `log.level` takes when it is not set. */
 export const ROOT_LOG_LEVEL_VARIABLE = 'KAFKA_REST_LOG4J_ROOT_LOGLEVEL';
 

@@ -18,6 +18,8 @@ export interface ListenerOptions {
   requestTimeoutMs?: number;
   /** Needed when a URL is https. */
   tls?: ServerTls | null;
+  /** Never share the port with other processes of a node:cluster (each worker's own address). */
+  exclusive?: boolean;
 }
 
 export class HttpListeners {
@@ -77,7 +79,7 @@ export class HttpListeners {
     const server: Server = https ? createHttpsServer({ ...tls!.serverOptions, ...timeout }, serve) : createServer(timeout, serve);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(listener, setting, error)));
-      server.listen(listenPort(listener), listenHost(listener), () => resolve());
+      server.listen({ port: listenPort(listener), host: listenHost(listener), exclusive: this.options.exclusive ?? false }, () => resolve());
     });
     if (https) tls!.attach(server as HttpsServer);
     this.servers.push({ server, scheme: https ? 'https' : 'http' });

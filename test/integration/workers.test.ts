@@ -1,0 +1,85 @@
+/**
+ * `workers=2`: two proxy processes on one set of ports, one proxy cluster between them. Produce
+ * and the consumer flow work whichever worker a connection lands on; a worker that is SIGKILLed is
+ * started again while the other serves its instances; SIGTERM to the primary stops everything.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { bootstrapServers, createTopic, uniqueTopic } from '../helpers/cluster.ts';
+import { b64, createConsumer, post, readUntil } from '../helpers/consumer.ts';
+import { logLines } from '../helpers/journal-processes.ts';
+import { spawnProxy, type ProxyProcess } from '../helpers/process.ts';
+import { produce } from '../helpers/proxy.ts';
+import { freePort } from '../../src/broker/free-port.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-workers-'));
+let proxy: ProxyProcess | null = null;
+
+after(async () => {
+  if (proxy && proxy.child.exitCode === null) {
+    proxy.child.kill('SIGTERM');
+    await proxy.exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** pid of each worker index, from their log lines (the latest start wins). */
+function workerPids(output: string): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const line of logLines(output)) if (typeof line.id === 'string' && line.msg === 'kafka-rest proxy listening') pids.set(line.id, Number(line.pid));
+  return pids;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('workers=2', () => {
+  it('serves produce and consumers from both processes, restarts a killed worker, and stops on SIGTERM', async () => {
+    proxy = await spawnProxy(dir, {
+      'bootstrap.servers': bootstrapServers(),
+      'journal.path': join(dir, 'journal.db'),
+      'schema.registry.listeners': `http://127.0.0.1:${await freePort()}`,
+      workers: '2',
+      'cluster.name': `w-${randomUUID().slice(0, 8)}`,
+      'cluster.sessions.partitions': '6',
+      'cluster.sessions.replication.factor': '1',
+      'cluster.session.timeout.ms': '6000',
+    });
+    const running = proxy;
+    await until(() => workerPids(running.output()).size === 2, 'both workers to listen');
+    const topic = await createTopic(uniqueTopic('workers'), 1);
+    const sent = await produce(running, `/topics/${topic}`, { records: Array.from({ length: 20 }, (_, i) => ({ value: b64(`r${i}`) })) });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    const group = `wg-${randomUUID()}`;
+    const bases = [];
+    for (let i = 0; i < 6; i++) bases.push(await createConsumer(running.url, group + i, { name: `i${i}`, 'auto.offset.reset': 'earliest' }));
+    for (const base of bases) assert.equal((await post(`${base}/subscription`, { topics: [topic] })).status, 204);
+    for (const base of bases) assert.equal((await readUntil(base, 20)).length, 20);
+    // Both processes own sessions: each took a share of the sessions topic.
+    const shares = logLines(running.output()).filter((l) => l.msg === 'proxy cluster ownership changed').map((l) => l.id);
+    assert.deepEqual([...new Set(shares)].sort(), ['w0', 'w1']);
+
+    const pids = workerPids(running.output());
+    process.kill(pids.get('w1')!, 'SIGKILL');
+    await until(() => logLines(running.output()).some((l) => l.msg.startsWith('a proxy worker exited')), 'the primary to notice');
+    // The instances stay usable meanwhile and after the worker is back.
+    const more = await produce(running, `/topics/${topic}`, { records: [{ value: b64('after') }] });
+    assert.equal(more.status, 200);
+    for (const base of bases) assert.deepEqual((await readUntil(base, 1)).length, 1);
+    await until(() => workerPids(running.output()).get('w1') !== pids.get('w1') && workerPids(running.output()).has('w1'), 'w1 to be started again');
+
+    running.child.kill('SIGTERM');
+    const { code } = await running.exited;
+    assert.equal(code, 0);
+    for (const pid of workerPids(running.output()).values()) assert.throws(() => process.kill(pid, 0), 'every worker has exited');
+  });
+});
