@@ -17,7 +17,7 @@ import type { ClusterGroup, ClusterView } from '../kafka/cluster-group.ts';
 import type { SessionTopic } from '../kafka/session-topic.ts';
 import type { SessionLog } from './session-log.ts';
 import { sessionPartition } from './session-partition.ts';
-import { replayPartition, type ReplayedPartition } from './session-records.ts';
+import { replayPartition, type OwnerMarker, type ReplayedPartition } from './session-records.ts';
 
 export type PartitionState = 'adopting' | 'owned' | 'releasing';
 
@@ -149,11 +149,14 @@ export class ClusterNode {
   }
 
   /** The group's answer to a join: releases what was lost, then adopts what was gained. */
-  assigned(memberId: string, partitions: number[]): Promise<void> {
+  assigned(memberId: string, partitions: number[], fenced = false): Promise<void> {
     // A member shutting down takes nothing more over.
     if (this.closing && partitions.length > 0) return this.rebalancing;
+    // A new member id means the group dropped the old one (its session expired): what it owned
+    // was given to others meanwhile, so it is released without a word.
+    const dropped = fenced || (this.memberId !== null && memberId !== '' && memberId !== this.memberId);
     this.memberId = memberId || this.memberId;
-    this.rebalancing = this.rebalancing.then(() => this.rebalance(partitions)).catch((error: unknown) => {
+    this.rebalancing = this.rebalancing.then(() => this.rebalance(partitions, dropped)).catch((error: unknown) => {
       this.deps.logger.error({ err: error }, 'cluster rebalance failed; the group reassigns at the next join');
     });
     return this.rebalancing;
@@ -162,7 +165,7 @@ export class ClusterNode {
   /** Fencing: a member that fell out of the group stops serving at once, so two never serve one session. */
   crashed(error: Error): void {
     this.deps.logger.error({ err: error }, 'this member left the proxy cluster (its Kafka group member crashed); it stops serving its sessions until it is assigned partitions again');
-    void this.assigned(this.memberId ?? '', []);
+    void this.assigned('', [], true);
   }
 
   /**
@@ -171,6 +174,9 @@ export class ClusterNode {
    */
   async close(): Promise<void> {
     this.closing = true;
+    // `releasing` first: the next owners then wait for `released` although this member is gone.
+    for (const [partition, state] of this.states) if (state === 'owned') this.deps.log.marker(partition, this.marker('releasing'));
+    await this.deps.log.flushed();
     await this.group?.stop();
     await this.assigned('', []);
   }
@@ -202,7 +208,7 @@ export class ClusterNode {
     this.notify();
   }
 
-  private async rebalance(next: number[]): Promise<void> {
+  private async rebalance(next: number[], fenced: boolean): Promise<void> {
     const started = Date.now();
     const wanted = new Set(next);
     const lost = [...this.states.keys()].filter((p) => !wanted.has(p));
@@ -210,7 +216,7 @@ export class ClusterNode {
     for (const p of gained) this.states.set(p, 'adopting');
     for (const p of lost) this.states.set(p, 'releasing');
     this.notify();
-    await Promise.all(lost.map((p) => this.release(p)));
+    await Promise.all(lost.map((p) => this.release(p, fenced)));
     await this.refreshView();
     // One at a time: a partition is read in milliseconds, and kafkajs's first connections to a
     // broker are not safe to open concurrently from one client (the loser's socket is never closed).
@@ -222,15 +228,17 @@ export class ClusterNode {
     this.deps.logger.info({ owned, lost, gained }, 'proxy cluster ownership changed');
   }
 
-  private async release(partition: number): Promise<void> {
-    const { supervisor, log, journal, url, handoverTimeoutMs } = this.deps;
+  /** `fenced`: another member may own the partition already, so nothing more is written to it. */
+  private async release(partition: number, fenced: boolean): Promise<void> {
+    const { supervisor, log, journal, handoverTimeoutMs } = this.deps;
     const started = Date.now();
+    if (fenced) log.mute(partition);
     // Commands already running (reads included) finish first: the hand-over is graceful.
-    while ((this.inFlight.get(partition) ?? 0) > 0 && Date.now() - started < handoverTimeoutMs) await sleep(DRAIN_POLL_MS);
+    while (!fenced && (this.inFlight.get(partition) ?? 0) > 0 && Date.now() - started < handoverTimeoutMs) await sleep(DRAIN_POLL_MS);
     const actorIds = await supervisor.release((ref) => this.partitionOf(ref.group, ref.instance) === partition);
     await log.flushed();
     for (const actorId of actorIds) log.forget(journal, actorId);
-    log.marker(partition, { state: 'released', memberId: this.memberId ?? '', url, at: Date.now() });
+    log.marker(partition, this.marker('released'));
     await log.flushed();
     this.states.delete(partition);
     this.notify();
@@ -238,14 +246,16 @@ export class ClusterNode {
   }
 
   private async adopt(partition: number): Promise<void> {
-    const { topic, log, journal, supervisor, url, handoverTimeoutMs, logger } = this.deps;
+    const { topic, log, journal, supervisor, handoverTimeoutMs, logger } = this.deps;
     const started = Date.now();
     let replayed: ReplayedPartition;
     for (;;) {
       replayed = replayPartition(await this.read(partition));
       const holder = replayed.marker;
-      const heldByLiveMember = holder?.state === 'owned' && holder.memberId !== this.memberId && this.view.members.some((m) => m.memberId === holder.memberId);
-      if (!heldByLiveMember) break;
+      const other = holder !== null && holder.memberId !== this.memberId;
+      // Still owned by a member in the group, or being released by one that left: wait for `released`.
+      const handingOver = other && (holder.state === 'releasing' || (holder.state === 'owned' && this.view.members.some((m) => m.memberId === holder.memberId)));
+      if (!handingOver) break;
       if (Date.now() - started >= handoverTimeoutMs) {
         logger.warn({ partition, holder: holder.url }, 'the previous owner did not hand the partition over within cluster.handover.timeout.ms; taking it over anyway');
         break;
@@ -253,7 +263,8 @@ export class ClusterNode {
       await sleep(HANDOVER_POLL_MS);
     }
     if (this.states.get(partition) !== 'adopting') return;
-    log.marker(partition, { state: 'owned', memberId: this.memberId ?? '', url, at: Date.now() });
+    log.unmute(partition);
+    log.marker(partition, this.marker('owned'));
     for (const actor of replayed.actors) log.load(journal, partition, actor);
     const { recovered, expired } = supervisor.recover(replayed.actors.map((a) => a.actorId));
     await log.flushed();
@@ -262,6 +273,10 @@ export class ClusterNode {
     const seconds = (Date.now() - started) / 1000;
     this.deps.metrics?.recordHandover('adopted', seconds, recovered);
     logger.info({ partition, recovered, expired, ms: Math.round(seconds * 1000), topic: topic.name }, 'took a sessions partition over');
+  }
+
+  private marker(state: OwnerMarker['state']): OwnerMarker {
+    return { state, memberId: this.memberId ?? '', url: this.deps.url, at: Date.now() };
   }
 
   private async read(partition: number) {

@@ -38,7 +38,7 @@ export class ClusterPort implements ConsumerPort {
     const deadline = Date.now() + this.deps.waitMs;
     const partition = this.deps.node.partitionOf(group, name);
     return this.route(partition, deadline, 'Create', {
-      local: () => this.serveLocal(partition, false, () => this.deps.supervisor.create(group, named)),
+      local: () => this.serveLocal(partition, false, deadline, () => this.deps.supervisor.create(group, named)),
       remote: (url) => this.deps.remote.create(url, group, named, deadline),
     }) as Promise<InstanceDescription>;
   }
@@ -57,7 +57,7 @@ export class ClusterPort implements ConsumerPort {
     const { node, supervisor } = this.deps;
     const partition = node.partitionOf(envelope.ref.group, envelope.ref.instance);
     const { command } = envelope;
-    const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), () => supervisor.ask(envelope));
+    const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), envelope.deadline, () => supervisor.ask(envelope));
     if ('value' in served) {
       const delivery = command.type === 'Read' ? (served.value as ReadAnswer).delivery : null;
       if (delivery) node.openDelivery(partition, delivery);
@@ -67,11 +67,19 @@ export class ClusterPort implements ConsumerPort {
   }
 
   /** Serves a command here, if this member owns the partition (the cluster listener's entry). */
-  async serveLocal<T>(partition: number, followUp: boolean, work: () => Promise<T>): Promise<{ moved: true } | { value: T }> {
+  async serveLocal<T>(partition: number, followUp: boolean, deadline: number, work: () => Promise<T>): Promise<{ moved: true } | { value: T }> {
     const state = this.deps.node.state(partition);
     if (state !== 'owned' && !(followUp && state === 'releasing')) return { moved: true };
     const value = await this.deps.node.serve(partition, work);
-    await this.deps.log.flushed();
+    // The answer waits for the journal records it caused, but not past the caller's deadline.
+    let timer: NodeJS.Timeout | undefined;
+    const durable = await Promise.race([
+      this.deps.log.flushed().then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
+    ]).finally(() => clearTimeout(timer));
+    if (!durable) {
+      throw new RestError(ErrorCode.JournalUnavailable, 'The consumer instance’s change could not be written to the sessions topic in time; it is retried in the background. Check the brokers, then retry the request.', 503);
+    }
     return { value };
   }
 

@@ -16,6 +16,9 @@ import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterPort } from './cluster-port.ts';
 import { ASK_PATH, CLUSTER_SECRET_HEADER, CREATE_PATH } from './remote-port.ts';
 
+/** A create carries no deadline of its own: the sender's wait bounds it too. */
+const CREATE_WAIT_MS = 15_000;
+
 export interface ClusterRoutesDeps {
   node: ClusterNode;
   port: ClusterPort;
@@ -67,7 +70,7 @@ export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes,
     const create = body as { group: string; request: CreateInstance & { name: string } };
     if (body === NO_BODY || typeof create?.group !== 'string' || typeof create.request?.name !== 'string') ctx.throw(400, 'a create request is expected');
     const partition = node.partitionOf(create.group, create.request.name);
-    await answer(ctx, () => port.serveLocal(partition, false, () => supervisor.create(create.group, create.request)));
+    await answer(ctx, () => port.serveLocal(partition, false, Date.now() + CREATE_WAIT_MS, () => supervisor.create(create.group, create.request)));
   });
   app.use(router.routes());
   return app;

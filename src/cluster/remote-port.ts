@@ -12,6 +12,8 @@ export const CLUSTER_SECRET_HEADER = 'kafka-rest-cluster-secret';
 export const ASK_PATH = '/cluster/v1/ask';
 export const CREATE_PATH = '/cluster/v1/create';
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/** A member that does not accept a connection this fast is treated as gone (a vanished host never refuses). */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 export type RemoteOutcome<T> = { kind: 'answer'; answer: Answer<T> } | { kind: 'moved' } | { kind: 'unreachable'; error: Error };
 
@@ -47,6 +49,12 @@ export class RemotePorts {
         timeout: Math.max(1, deadline - Date.now() + 1_000),
       });
       call.on('timeout', () => call.destroy(new Error(`no answer from ${url} before the deadline`)));
+      call.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => call.destroy(new Error(`no connection to ${url} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
       call.on('error', (error) => resolve({ kind: 'unreachable', error }));
       call.on('response', (response) => {
         const chunks: Buffer[] = [];

@@ -37,12 +37,14 @@ export interface SessionTopicWriter {
 
 export class SessionLog implements JournalMirror {
   private readonly actors = new Map<string, ActorLog>();
-  private readonly queue: Array<TopicRecord & { partition: number }> = [];
+  /** Records not yet written, oldest first; `id` counts every record ever queued. */
+  private readonly queue: Array<TopicRecord & { partition: number; id: number }> = [];
   private readonly waiters: Array<{ upTo: number; resolve: () => void }> = [];
   private enqueued = 0;
-  private written = 0;
   private writing = false;
   private quiet = false;
+  /** Partitions this member must not write to: it was fenced out of them (cluster-node.ts). */
+  private readonly muted = new Set<number>();
   private failingSince: number | null = null;
 
   constructor(
@@ -54,7 +56,7 @@ export class SessionLog implements JournalMirror {
 
   /** Records not yet on Kafka. */
   get pending(): number {
-    return this.enqueued - this.written;
+    return this.queue.length;
   }
 
   appended(entry: JournalEntry): void {
@@ -121,8 +123,15 @@ export class SessionLog implements JournalMirror {
 
   /** Resolves once every record journaled before the call is written. */
   flushed(): Promise<void> {
-    if (this.written >= this.enqueued) return Promise.resolve();
+    if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ upTo: this.enqueued, resolve }));
+  }
+
+  private resolveWaiters(): void {
+    const oldest = this.queue[0]?.id ?? Infinity;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.waiters[i]!.upTo < oldest) this.waiters.splice(i, 1)[0]!.resolve();
+    }
   }
 
   private quietly(run: () => void): void {
@@ -134,9 +143,20 @@ export class SessionLog implements JournalMirror {
     }
   }
 
+  /** Drops every later record of a partition until `unmute`: another member may own it already. */
+  mute(partition: number): void {
+    this.muted.add(partition);
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((r) => r.partition !== partition));
+    this.resolveWaiters();
+  }
+
+  unmute(partition: number): void {
+    this.muted.delete(partition);
+  }
+
   private push(partition: number, key: string, value: string | null): void {
-    this.queue.push({ partition, key, value });
-    this.enqueued++;
+    if (this.muted.has(partition)) return;
+    this.queue.push({ partition, key, value, id: ++this.enqueued });
     if (!this.writing) void this.pump();
   }
 
@@ -147,7 +167,7 @@ export class SessionLog implements JournalMirror {
       while (this.queue.length > 0) {
         const batch = this.queue.slice(0, MAX_BATCH);
         try {
-          await this.topic.write(batch);
+          await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value })));
         } catch (error) {
           if (this.failingSince === null) {
             this.failingSince = Date.now();
@@ -162,11 +182,10 @@ export class SessionLog implements JournalMirror {
           this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'consumer sessions are written to the sessions topic again');
           this.failingSince = null;
         }
-        this.queue.splice(0, batch.length);
-        this.written += batch.length;
-        for (let i = this.waiters.length - 1; i >= 0; i--) {
-          if (this.waiters[i]!.upTo <= this.written) this.waiters.splice(i, 1)[0]!.resolve();
-        }
+        // A batch is the queue's head; mute() may have removed some of it meanwhile (already counted).
+        const sent = new Set(batch);
+        this.queue.splice(0, this.queue.length, ...this.queue.filter((r) => !sent.has(r)));
+        this.resolveWaiters();
       }
     } finally {
       this.writing = false;

@@ -3,7 +3,7 @@
  * entries. The topic is compacted, so every record's key says what it stands for:
  * - `e/<actorId>/<n>`: the n-th journal event of an actor (n counts per actor, across owners);
  * - `s/<actorId>`: the actor's latest snapshot, covering its events up to `covers`;
- * - `o/<partition>`: who owns the partition (`owned`) or handed it over (`released`).
+ * - `o/<partition>`: who owns the partition (`owned`), is handing it over (`releasing`) or has (`released`).
  * A snapshot is followed by tombstones for the events it covers, and an ended actor by tombstones
  * for all its keys, so compaction keeps the topic as small as the live sessions. Replay ignores
  * covered events whatever compaction has done yet, which makes a crash between the two harmless.
@@ -24,7 +24,8 @@ export interface SnapshotValue {
 }
 
 export interface OwnerMarker {
-  state: 'owned' | 'released';
+  /** `releasing`: its owner is shutting down and will say `released` when done. */
+  state: 'owned' | 'releasing' | 'released';
   memberId: string;
   url: string;
   at: number;
