@@ -29,23 +29,23 @@ import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep 
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, Producer } from 'kafkajs';
 import { LocalBroker } from '../src/broker/local-broker.ts';
 import { freePort } from '../src/broker/free-port.ts';
 import type { ConsumeClient } from './lib/http-consume.ts';
 import { describeError, round } from './lib/load.ts';
 import { childPids } from './lib/proc.ts';
 import { spawnProxyChild, waitForStatus, type ProxyChild } from './lib/proxy-child.ts';
-import { exact, type ConsumeRun, type DataSet } from './lib/consume-types.ts';
+import { exact, type ConsumeRun } from './lib/consume-types.ts';
+import { fillTopic } from './lib/consume-data.ts';
 import { restConsume } from './lib/consume-rest.ts';
 import { nativeConsume } from './lib/consume-native.ts';
 import { sseConsume } from './lib/consume-sse.ts';
 import { idleInstances, recover, type IdleOptions } from './lib/consume-idle.ts';
 import { printReport, type Report, type Throughput } from './lib/consume-report.ts';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 const RECORDS = Math.floor(envNumber('BENCH_RECORDS', 200_000));
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'rest1,rest4,sse,idle').split(',').map((s) => s.trim()));
@@ -57,8 +57,6 @@ const PARTITIONS = 6;
 const VALUE_BYTES = 1024;
 const MAX_BYTES = 1_048_576;
 const READ_TIMEOUT_MS = 1000;
-const PRODUCE_BATCH = 1000;
-const PRODUCE_CONCURRENCY = 4;
 const SETUP_CONCURRENCY = 20;
 /** Give up on a consume loop when no new record arrived for this long. */
 const STALL_MS = 30_000;
@@ -73,7 +71,8 @@ const SSE_SOURCE = new URL('../src/http/v2/record-stream.ts', import.meta.url);
 /** Proxies whose RSS is measured run with a SIGUSR2 → full GC hook (see lib/gc-on-signal.mjs). */
 const GC_NODE_ARGS = ['--expose-gc', '--import', new URL('./lib/gc-on-signal.mjs', import.meta.url).href];
 
-const resources: { dir?: string; broker?: LocalBroker; admin?: Admin; producer?: Producer; consumers: Consumer[]; proxies: ProxyChild[]; clients: ConsumeClient[] } = {
+const resources: { dir?: string; broker?: LocalBroker; admin?: Admin; producers: Producer[]; consumers: Consumer[]; proxies: ProxyChild[]; clients: ConsumeClient[] } = {
+  producers: [],
   consumers: [],
   proxies: [],
   clients: [],
@@ -97,13 +96,8 @@ async function main(): Promise<void> {
   await admin.createTopics({ waitForLeaders: true, topics: [DATA_TOPIC, IDLE_TOPIC].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
 
   log(`producing ${RECORDS} records into ${DATA_TOPIC} (${PARTITIONS} partitions)…`);
-  const produce = await preProduce(kafka);
-  const offsets = await admin.fetchTopicOffsets(DATA_TOPIC);
-  const highWatermarks = Array.from({ length: PARTITIONS }, (_, p) => Number(offsets.find((o) => o.partition === p)?.high ?? 0));
-  const inTopic = highWatermarks.reduce((a, b) => a + b, 0);
-  log(`produced in ${produce.seconds} s (${produce.recordsPerSec} records/s); high watermarks ${JSON.stringify(highWatermarks)}`);
-  if (inTopic !== RECORDS || offsets.some((o) => Number(o.low) !== 0)) throw new Error(`the topic holds ${inTopic} records, expected ${RECORDS} from offset 0`);
-  const data: DataSet = { topic: DATA_TOPIC, records: RECORDS, partitions: PARTITIONS, valueBytes: VALUE_BYTES, base64Chars: Math.ceil(VALUE_BYTES / 3) * 4, highWatermarks };
+  const { produce, data } = await fillTopic(kafka, admin, { topic: DATA_TOPIC, records: RECORDS, partitions: PARTITIONS, valueBytes: VALUE_BYTES, producers: resources.producers });
+  log(`produced in ${produce.seconds} s (${produce.recordsPerSec} records/s); high watermarks ${JSON.stringify(data.highWatermarks)}`);
 
   const settings = { ...proxySettings, 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'journal.db') };
   const profileDir = process.env.BENCH_PROXY_CPU_PROF;
@@ -197,34 +191,11 @@ async function main(): Promise<void> {
   console.log(`BENCH_RESULT ${JSON.stringify({ config, produce, ...report, proxyOutput })}`);
 }
 
-async function preProduce(kafka: InstanceType<typeof Kafka>): Promise<{ seconds: number; recordsPerSec: number }> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  resources.producer = producer;
-  await producer.connect();
-  const payloads = Array.from({ length: 64 }, () => randomBytes(VALUE_BYTES));
-  const batch = (size: number): Message[] => Array.from({ length: size }, (_, i) => ({ value: payloads[i % payloads.length]! }));
-  const full = batch(PRODUCE_BATCH);
-  let next = 0;
-  const start = performance.now();
-  const worker = async () => {
-    while (next < RECORDS) {
-      const size = Math.min(PRODUCE_BATCH, RECORDS - next);
-      next += size;
-      await producer.sendBatch({ topicMessages: [{ topic: DATA_TOPIC, messages: size === PRODUCE_BATCH ? full : batch(size) }], acks: -1 });
-    }
-  };
-  await Promise.all(Array.from({ length: PRODUCE_CONCURRENCY }, worker));
-  const seconds = (performance.now() - start) / 1000;
-  await producer.disconnect();
-  resources.producer = undefined;
-  return { seconds: round(seconds, 2), recordsPerSec: Math.round(RECORDS / seconds) };
-}
-
 function cleanUpSteps(): CleanUpStep[] {
   for (const client of resources.clients) client.close();
   return [
     ...resources.consumers.map((c): CleanUpStep => ['native consumer disconnect', () => c.disconnect()]),
-    ['producer disconnect', async () => resources.producer?.disconnect()],
+    ...resources.producers.map((p): CleanUpStep => ['producer disconnect', () => p.disconnect()]),
     ['admin disconnect', async () => resources.admin?.disconnect()],
     ...resources.proxies.map(
       (p): CleanUpStep => [

@@ -19,13 +19,14 @@ import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type C
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import type { Admin, Message, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { LocalBroker } from '../src/broker/local-broker.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
-import { closedLoop, openLoop, sleep, round, type OpResult, type RunStats } from './lib/load.ts';
-import { childPids, CpuMeter, RssSampler, type CpuUse } from './lib/proc.ts';
+import { closedLoop, openLoop, sleep, round, type RunStats } from './lib/load.ts';
+import { childPids, CpuMeter, RssSampler } from './lib/proc.ts';
+import { cycle, messageSets, ok } from './lib/batched-produce.ts';
+import { measure as measureScenario, type Measured } from './lib/measure.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -45,13 +46,6 @@ const TARGET_BATCH_RATIO = 0.8;
 const TARGET_SINGLE_RATIO = 1.0;
 /** Other programs using more than this (% of one core) during a run make its figures noise-prone. */
 const BUSY_MACHINE_PCT = 30;
-
-interface Measured extends CpuUse {
-  stats: RunStats;
-  /** Errors seen during the warm-up, which is not measured but must not fail silently either. */
-  warmupErrors: number;
-  proxyRssPeakMiB: number;
-}
 
 /** Everything the finally block has to take down, filled in as it comes up. */
 const resources: {
@@ -110,23 +104,8 @@ async function main(): Promise<void> {
   log(`proxy pid ${proxy.pid} at ${proxy.url}, idle RSS ${mib(idleStartKiB)} MiB`);
 
   /** Warm-up then measured run of one scenario, with the proxy's CPU and RSS over the measured part. */
-  const measure = async (label: string, run: (seconds: number) => Promise<RunStats>): Promise<Measured> => {
-    log(`${label}: warm-up ${WARMUP_SECONDS}s…`);
-    const warmup = await run(WARMUP_SECONDS);
-    const warmupErrors = warmup.requestErrors + warmup.recordErrors;
-    if (warmupErrors > 0) log(`!!! ${label}: ${warmupErrors} errors during warm-up: ${JSON.stringify(warmup.errorSamples)}`);
-    sampler.resetWindow();
-    cpu.begin();
-    const stats = await run(SECONDS);
-    const usage = cpu.end();
-    const peak = sampler.resetWindow();
-    const errors = stats.requestErrors + stats.recordErrors;
-    log(
-      `${label}: ${stats.recordsPerSec} records/s, ${stats.requestsPerSec} req/s, p50 ${stats.latency.p50Ms} ms, p99 ${stats.latency.p99Ms} ms, ` +
-        `cpu % proxy ${usage.proxyCpuPct} broker ${usage.brokerCpuPct} bench ${usage.benchCpuPct} other ${usage.otherCpuPct}${errors ? `  !!! ${errors} ERRORS ${JSON.stringify(stats.errorSamples)}` : ''}`,
-    );
-    return { stats, warmupErrors, ...usage, proxyRssPeakMiB: mib(peak) };
-  };
+  const measure = (label: string, run: (seconds: number) => Promise<RunStats>): Promise<Measured> =>
+    measureScenario(label, run, { warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, cpu, sampler });
 
   const nativeProducer = async (): Promise<Producer> => {
     // Same client defaults as the proxy's producers: not idempotent, acks -1 per send, Java-compatible partitioner.
@@ -237,19 +216,6 @@ async function main(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-/** An operation that walks through pre-built payloads round robin. */
-function cycle<T>(items: T[], send: (item: T) => Promise<OpResult>): () => Promise<OpResult> {
-  let i = 0;
-  return () => send(items[i++ % items.length]!);
-}
-
-const ok = (records: number): OpResult => ({ okRecords: records, recordErrors: 0, requestError: null });
-
-/** Keyless messages with random values, like the proxy's binary bodies. */
-function messageSets(count: number, records: number): Message[][] {
-  return Array.from({ length: count }, () => Array.from({ length: records }, () => ({ value: randomBytes(VALUE_BYTES) })));
-}
 
 /** The caller's KAFKA_REST_* variables, which reach the proxy (except the three the benchmark sets). */
 

@@ -161,7 +161,11 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     // Always said, zeros included: an operator checking a restart should not have to infer it.
     logger.info({ recovered, expired }, `consumer instances from the journal: ${recovered} resumed, ${expired} expired while the proxy was down`);
     reportJournalDamage(journal, logger, metrics, recovered);
-  } else if (!config.schemaRegistryUrl) {
+  } else {
+    const left = journal.actorIds('consumer').length;
+    if (left > 0) logger.warn({ instances: left, journal: config.journalPath }, 'consumer instances in journal.path are not served in cluster mode (its sessions live in the sessions topic); they stay there and come back if cluster.name is removed');
+  }
+  if (cluster && !config.schemaRegistryUrl) {
     logger.warn('cluster mode with the embedded schema registry: each member has its own, so one schema gets a different id on each; set schema.registry.url to one registry for schema formats');
   }
   metrics.trackStates('producer_slots', () => countBy(pool.slots.map((slot) => slot.state)));
@@ -169,7 +173,8 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
 
   const readiness = createReadinessProbe({
     brokerReachable: () => metadata.brokerIds(),
-    journalWritable: () => journal.writable(),
+    // In cluster mode the sessions topic is a journal too.
+    journalWritable: () => journal.writable() && (cluster?.writable() ?? true),
     timeoutMs: READINESS_TIMEOUT_MS,
   });
   const app = createApp({

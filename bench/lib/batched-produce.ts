@@ -44,3 +44,11 @@ export function nativeBatchOp(producer: Producer, topic: string, sets: Message[]
     return ok(messages.length);
   });
 }
+
+/** One native `send()` per call (single records: bench/produce.ts's scenario b), cycling through `messageSets`. */
+export function nativeSendOp(producer: Producer, topic: string, sets: Message[][]): () => Promise<OpResult> {
+  return cycle(sets, async (messages) => {
+    await producer.send({ topic, messages, acks: -1 });
+    return ok(messages.length);
+  });
+}

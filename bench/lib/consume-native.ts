@@ -5,13 +5,13 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { OffsetTracker } from './http-consume.ts';
 import { describeError, round } from './load.ts';
-import { CpuMeter } from './proc.ts';
+import { CpuMeter, type ProxyPids } from './proc.ts';
 import { Samples, tally, type ConsumeRun, type DataSet } from './consume-types.ts';
 
 export async function nativeConsume(
   kafka: Kafka,
   data: DataSet,
-  options: { group: string; deadlineMs: number; proxyPid: number; brokerPid: number | null; consumers: Consumer[] },
+  options: { group: string; deadlineMs: number; proxyPid: ProxyPids; brokerPid: number | null; consumers: Consumer[] },
 ): Promise<ConsumeRun> {
   const tracker = new OffsetTracker(data.highWatermarks);
   const errors = new Samples();

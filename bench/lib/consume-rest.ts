@@ -7,7 +7,7 @@
  */
 import { ConsumeClient, describeReply, OffsetTracker, type BinaryRecord, type Reply } from './http-consume.ts';
 import { describeError, round, sleep, summarize } from './load.ts';
-import { CpuMeter, type CpuUse } from './proc.ts';
+import { CpuMeter, type CpuUse, type ProxyPids } from './proc.ts';
 import type { ProxyChild } from './proxy-child.ts';
 import { Samples, tally, type DataSet, type RestConsumeRun } from './consume-types.ts';
 
@@ -22,9 +22,17 @@ export interface RestConsumeOptions {
   brokerPid: number | null;
   /** Clients are registered here so the benchmark's clean-up closes them whatever happens. */
   clients: ConsumeClient[];
+  /**
+   * Where to reach an instance once created, from the base_uri the proxy answered (default: that
+   * base_uri): bench/cluster.ts reads an instance at its owner instead of through the balancer.
+   */
+  rebase?: (baseUri: string, group: string, name: string) => Promise<string>;
 }
 
-export async function restConsume(proxy: ProxyChild, data: DataSet, options: RestConsumeOptions): Promise<RestConsumeRun> {
+/** The proxy a run talks to: its URL, and the process(es) whose CPU is measured. */
+export type ConsumeTarget = Pick<ProxyChild, 'url'> & { pid: ProxyPids };
+
+export async function restConsume(proxy: ConsumeTarget, data: DataSet, options: RestConsumeOptions): Promise<RestConsumeRun> {
   const { group, instances, maxBytes, readTimeoutMs } = options;
   const tracker = new OffsetTracker(data.highWatermarks);
   const errors = new Samples();
@@ -36,7 +44,7 @@ export async function restConsume(proxy: ProxyChild, data: DataSet, options: Res
     const body = { name: `c${i + 1}`, format: 'binary', 'auto.offset.reset': 'earliest', 'auto.commit.enable': 'false' };
     const { reply, baseUri } = await clients[i]!.create(proxy.url, group, body);
     if (!baseUri) throw new Error(`POST /consumers/${group}: ${describeReply(reply)}`);
-    baseUris.push(baseUri);
+    baseUris.push(options.rebase ? await options.rebase(baseUri, group, body.name) : baseUri);
   }
   await Promise.all(
     baseUris.map(async (uri, i) => {

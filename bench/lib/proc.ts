@@ -120,7 +120,12 @@ export interface CpuUse {
    * under light, bursty load it can come out a little negative.
    */
   otherCpuPct: number;
+  /** When the proxy is several processes (workers=N: the primary, then each worker): each one's share, in that order. */
+  proxyPartsCpuPct?: number[];
 }
+
+/** The proxy's process: one pid, or (workers=N) a function naming the primary and its workers, asked at begin(). */
+export type ProxyPids = number | (() => number[]);
 
 /**
  * CPU used by the proxy, the broker, this process and the whole machine between begin() and
@@ -128,15 +133,17 @@ export interface CpuUse {
  * time went and whether a run was CPU-bound.
  */
 export class CpuMeter {
-  private start = { proxy: 0, broker: 0, machine: 0, wall: 0 };
+  private start = { proxy: [] as number[], broker: 0, machine: 0, wall: 0 };
+  private pids: number[] = [];
   private selfStart = process.cpuUsage();
 
   constructor(
-    private readonly proxyPid: number,
+    private readonly proxyPids: ProxyPids,
     private readonly brokerPid: number | null,
   ) {}
 
   begin(): void {
+    this.pids = typeof this.proxyPids === 'number' ? [this.proxyPids] : this.proxyPids();
     this.start = { ...this.read(), wall: performance.now() };
     this.selfStart = process.cpuUsage();
   }
@@ -146,18 +153,23 @@ export class CpuMeter {
     const now = this.read();
     const self = process.cpuUsage(this.selfStart);
     const pct = (seconds: number) => round((100 * seconds) / wall);
+    const parts = now.proxy.map((seconds, i) => seconds - (this.start.proxy[i] ?? 0));
     const use = {
-      proxyCpuPct: pct(now.proxy - this.start.proxy),
+      proxyCpuPct: pct(parts.reduce((a, b) => a + b, 0)),
       brokerCpuPct: pct(now.broker - this.start.broker),
       benchCpuPct: pct((self.user + self.system) / 1e6),
       machineCpuPct: pct(now.machine - this.start.machine),
     };
-    return { ...use, otherCpuPct: round(use.machineCpuPct - use.proxyCpuPct - use.brokerCpuPct - use.benchCpuPct) };
+    return {
+      ...use,
+      otherCpuPct: round(use.machineCpuPct - use.proxyCpuPct - use.brokerCpuPct - use.benchCpuPct),
+      ...(parts.length > 1 ? { proxyPartsCpuPct: parts.map(pct) } : {}),
+    };
   }
 
   private read() {
     return {
-      proxy: readCpuSeconds(this.proxyPid) ?? 0,
+      proxy: this.pids.map((pid) => readCpuSeconds(pid) ?? 0),
       broker: this.brokerPid === null ? 0 : (readCpuSeconds(this.brokerPid) ?? 0),
       machine: readMachineBusySeconds(),
     };

@@ -41,6 +41,8 @@ export interface ClusterMode {
   readonly journal: Journal;
   /** Where the other members reach this one. */
   readonly url: string;
+  /** False while the sessions topic cannot be written. */
+  writable(): boolean;
   /** Hands every session over to the other members and leaves the cluster. */
   close(): Promise<void>;
 }
@@ -103,6 +105,7 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
     supervisor,
     journal,
     url: url.value,
+    writable: () => !log.failing,
     async close() {
       await node.close();
       await supervisor.close();

@@ -54,6 +54,11 @@ export class SessionLog implements JournalMirror {
     private readonly onWriteFailure: () => void = () => undefined,
   ) {}
 
+  /** True while writes of the sessions topic fail (readiness says so). */
+  get failing(): boolean {
+    return this.failingSince !== null;
+  }
+
   /** Records not yet on Kafka. */
   get pending(): number {
     return this.queue.length;
