@@ -9,6 +9,8 @@ import { after, describe, it } from 'node:test';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
 import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
 import { call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
+import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../../scripts/ensure-chromium.ts';
 
 const started: TestProxy[] = [];
 
@@ -83,5 +85,31 @@ describe('cluster mode', () => {
     const { groups } = await admin.describeGroups([group]);
     await admin.disconnect();
     assert.deepEqual(groups[0]!.members, []);
+  });
+
+  it('shows the cluster in the inspector: members, partitions, and a rebalance when a member leaves', async () => {
+    const name = `c-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await member(name), await member(name)];
+    await settled([a, b]);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${a.managementUrls[0]}/inspector`);
+      await page.locator('#members tbody tr').nth(1).waitFor({ timeout: 15_000 });
+      const rows = await page.locator('#members tbody tr').allInnerTexts();
+      assert.equal(rows.length, 2);
+      assert.equal(rows.filter((row) => row.includes('(this one)')).length, 1);
+      const mine = a.cluster!.claimed().length;
+      assert.equal(await page.locator('#own-partitions [data-partition]').count(), mine);
+      const before = await page.locator('#rebalances tbody tr').count();
+      await b.close();
+      started.splice(started.indexOf(b), 1);
+      // The 5 s refresh brings the new shape in: one member, holding every partition.
+      await page.locator('#members tbody tr').nth(1).waitFor({ state: 'detached', timeout: 20_000 });
+      await page.locator('#own-partitions [data-partition]').nth(5).waitFor({ timeout: 20_000 });
+      assert.ok((await page.locator('#rebalances tbody tr').count()) > before, 'the hand-over is in the rebalance timeline');
+    } finally {
+      await browser.close();
+    }
   });
 });
