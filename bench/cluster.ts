@@ -36,7 +36,7 @@ import { freePort } from '../src/broker/free-port.ts';
 import { startBalancer, type Balancer } from '../test/helpers/nginx.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { BATCH_CONCURRENCY, BATCH_RECORDS, cycle, messageSets, nativeBatchOp, nativeProducer, nativeSendOp, PARTITIONS, PAYLOAD_VARIANTS, VALUE_BYTES } from './lib/batched-produce.ts';
-import { closedLoop, describeError, round, sleep, type RunStats } from './lib/load.ts';
+import { closedLoop, describeError, round, sleep } from './lib/load.ts';
 import { childPids, CpuMeter, type CpuUse } from './lib/proc.ts';
 import { measure as measureScenario, measuredErrors, type Measured } from './lib/measure.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
@@ -302,7 +302,8 @@ async function startMembers(admin: Admin, bootstrapServers: string, dir: string)
       },
       { port: ports[index]!, label: `member${index}` },
     );
-    resources.proxies.push({ pid: child.pid, label: `member${index}`, stop: () => child.stop() });
+    // The member (d) kills is already gone: nothing to stop.
+    resources.proxies.push({ pid: child.pid, label: `member${index}`, stop: async () => (child.hasExited() ? 0 : child.stop()) });
     await waitForStatus(child, '/topics', { timeoutMs: 120_000, intervalMs: 50 });
     members.push({ index, child, managementUrl });
     log(`member${index} pid ${child.pid} serving at ${child.url}, management ${managementUrl}`);
@@ -685,7 +686,7 @@ function cleanUpSteps(): CleanUpStep[] {
     [
       'proxies stop',
       () =>
-        Promise.all(
+        Promise.allSettled(
           resources.proxies.map(async (p) => {
             const code = await p.stop();
             if (code !== 0) log(`${p.label} (pid ${p.pid}) exited with code ${code}`);
