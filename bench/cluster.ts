@@ -37,7 +37,8 @@ import { startBalancer, type Balancer } from '../test/helpers/nginx.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { BATCH_CONCURRENCY, BATCH_RECORDS, cycle, messageSets, nativeBatchOp, nativeProducer, nativeSendOp, PARTITIONS, PAYLOAD_VARIANTS, VALUE_BYTES } from './lib/batched-produce.ts';
 import { closedLoop, describeError, round, sleep } from './lib/load.ts';
-import { childPids, CpuMeter, type CpuUse } from './lib/proc.ts';
+import { childPids, connectionsOnPort, CpuMeter, type CpuUse } from './lib/proc.ts';
+import http from 'node:http';
 import { measure as measureScenario, measuredErrors, type Measured } from './lib/measure.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 import { spawnProxyChild, waitForStatus, type ProxyChild } from './lib/proxy-child.ts';
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
 
 interface ProduceResult {
   native: { batch: Measured; single: Measured };
-  proxies: Array<{ workers: number; pids: number[]; batch: Measured; single: Measured; batchRatio: number; singleRatio: number }>;
+  proxies: Array<{ workers: number; pids: number[]; connections: { batch: number[]; single: number[] }; batch: Measured; single: Measured; batchRatio: number; singleRatio: number }>;
   targets: { batch: number; single: number };
   errors: number;
 }
@@ -214,11 +215,14 @@ async function produceSection(kafka: InstanceType<typeof Kafka>, admin: Admin, b
     const cpu = new CpuMeter(pids, brokerPid);
     const batchClient = new ProduceClient(proxy.url, BATCH_CONCURRENCY);
     resources.clients.push(batchClient);
+    const port = Number(new URL(proxy.url).port);
+    const spread = () => connectionsOnPort(pids(), port);
     const batch = await measureScenario(
       `a. proxy workers=${workers} batched`,
       (seconds) => closedLoop({ concurrency: BATCH_CONCURRENCY, seconds, op: cycle(batchBodies, (body) => batchClient.produce(`bench-w${workers}-batch`, body, BATCH_RECORDS)) }),
       options(cpu),
     );
+    const batchConnections = spread();
     batchClient.close();
     const singleClient = new ProduceClient(proxy.url, SINGLE_CONCURRENCY);
     resources.clients.push(singleClient);
@@ -227,7 +231,9 @@ async function produceSection(kafka: InstanceType<typeof Kafka>, admin: Admin, b
       (seconds) => closedLoop({ concurrency: SINGLE_CONCURRENCY, seconds, op: cycle(singleBodies, (body) => singleClient.produce(`bench-w${workers}-single`, body, 1)) }),
       options(cpu),
     );
+    const singleConnections = spread();
     singleClient.close();
+    log(`workers=${workers}: connections per process (${workers > 1 ? 'primary, workers' : 'proxy'}) batched ${JSON.stringify(batchConnections)}, single ${JSON.stringify(singleConnections)}`);
     const measuredPids = pids();
     const code = await proxy.stop();
     resources.proxies.splice(resources.proxies.indexOf(stoppable), 1);
@@ -235,6 +241,7 @@ async function produceSection(kafka: InstanceType<typeof Kafka>, admin: Admin, b
     proxies.push({
       workers,
       pids: measuredPids,
+      connections: { batch: batchConnections, single: singleConnections },
       batch,
       single,
       batchRatio: ratio(batch.stats.recordsPerSec, nativeBatch.stats.recordsPerSec),
@@ -255,12 +262,43 @@ async function workersReady(admin: Admin, proxy: ProxyProcess, workers: number, 
     const group = groups[0];
     last = `${forked} worker processes, group ${group?.state ?? '?'} with ${group?.members.length ?? 0} members`;
     if (forked >= workers && group?.state === 'Stable' && group.members.length === workers) {
-      log(`workers=${workers}: ${last}`);
-      return;
+      // A worker listens only once it has taken over its share of the sessions: until then the
+      // primary hands every connection to the others. Ready when fresh connections reach each one.
+      const spread = await probeConnections(proxy, workers);
+      last += `, fresh connections per worker ${JSON.stringify(spread)}`;
+      if (spread.every((n) => n > 0)) {
+        log(`workers=${workers}: ${last}`);
+        return;
+      }
     }
     await sleep(250);
   }
   throw new Error(`workers=${workers} not ready within ${timeoutMs} ms (${last})`);
+}
+
+/** Opens 2 × workers keep-alive connections (a GET /topics each) and counts them per worker process. */
+async function probeConnections(proxy: ProxyProcess, workers: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * workers });
+  const port = Number(new URL(proxy.url).port);
+  try {
+    await Promise.all(
+      Array.from(
+        { length: 2 * workers },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = http.get(`${proxy.url}/topics`, { agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            });
+            req.setTimeout(5_000, () => req.destroy());
+            req.on('error', () => resolve());
+          }),
+      ),
+    );
+    return connectionsOnPort(childPids(proxy.pid, 'node'), port);
+  } finally {
+    agent.destroy();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

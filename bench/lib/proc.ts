@@ -3,7 +3,7 @@
  * a child process precisely so these numbers are the proxy's own, not the load generator's.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Resident set size in KiB (VmRSS), or null once the process is gone. */
 export function readRssKiB(pid: number): number | null {
@@ -177,3 +177,42 @@ export class CpuMeter {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * How many established TCP connections on local `port` each process holds (from /proc/net/tcp{,6}
+ * and each process's fds). With workers=N the primary accepts and hands each connection to a
+ * worker, so this says how the load generator's keep-alive connections were spread over them.
+ */
+export function connectionsOnPort(pids: number[], port: number): number[] {
+  const established = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      const localPort = parseInt(fields[1]!.split(':')[1] ?? '', 16);
+      if (localPort === port && fields[3] === '01') established.add(fields[9]!);
+    }
+  }
+  return pids.map((pid) => {
+    let count = 0;
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+          if (match && established.has(match[1]!)) count++;
+        } catch {
+          // the fd closed while we looked
+        }
+      }
+    } catch {
+      // the process is gone
+    }
+    return count;
+  });
+}

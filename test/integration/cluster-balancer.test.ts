@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { createTopic, uniqueTopic } from '../helpers/cluster.ts';
+import { createTopic, readRecords, uniqueTopic } from '../helpers/cluster.ts';
 import { startCluster, type ClusterUnderTest } from '../helpers/cluster-members.ts';
 import { b64, createConsumer, post } from '../helpers/consumer.ts';
 import { BINARY, call, produce, V2 } from '../helpers/proxy.ts';
@@ -52,6 +52,11 @@ class Reader {
 
   get count(): number {
     return this.seen.size;
+  }
+
+  /** Every record delivered, as `partition:offset`, sorted. */
+  delivered(): string[] {
+    return [...this.seen].sort();
   }
 
   async run(deadline: number): Promise<void> {
@@ -132,8 +137,11 @@ describe('a proxy cluster behind a round-robin balancer', () => {
     const killedAt = Date.now();
     lb.members[victim]!.child.kill('SIGKILL');
     await reading;
+    // What Kafka holds, read natively: each instance got exactly those records.
+    const native = (await readRecords(topic, RECORDS)).map((r) => `${r.partition}:${r.offset}`).sort();
     for (const [i, reader] of readers.entries()) {
       assert.equal(reader.count, RECORDS, `instance ${i} got every record (owner ${owners[i]}, failures ${reader.failures.length})`);
+      assert.deepEqual(reader.delivered(), native, `instance ${i} got exactly the topic's records`);
       const duplicates = reader.duplicates();
       if (owners[i] !== victim) {
         assert.deepEqual([...duplicates], [], `instance ${i} of a surviving member got nothing twice`);
