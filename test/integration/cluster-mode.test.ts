@@ -11,6 +11,7 @@ import { b64, createConsumer, post, readUntil, records, text } from '../helpers/
 import { call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/ensure-chromium.ts';
+import { SseClient } from '../helpers/sse.ts';
 
 const started: TestProxy[] = [];
 
@@ -85,6 +86,35 @@ describe('cluster mode', () => {
     const { groups } = await admin.describeGroups([group]);
     await admin.disconnect();
     assert.deepEqual(groups[0]!.members, []);
+  });
+
+  it('streams records (server-sent events) from an instance another member owns, acknowledging each', async () => {
+    const name = `c-${randomUUID().slice(0, 8)}`;
+    const [a, b] = [await member(name), await member(name)];
+    await settled([a, b]);
+    const topic = await createTopic(uniqueTopic('cluster-sse'), 1);
+    assert.equal((await produce(a, `/topics/${topic}`, { records: Array.from({ length: 8 }, (_, i) => ({ value: b64(`s${i}`) })) })).status, 200);
+    const group = `g-${randomUUID()}`;
+    // An instance owned by b, streamed through a.
+    let instance = '';
+    for (let i = 0; !instance; i++) {
+      const candidate = `s${i}`;
+      if (b.cluster!.state(b.cluster!.partitionOf(group, candidate)) === 'owned') instance = candidate;
+    }
+    const base = await createConsumer(a.url, group, { name: instance, 'auto.offset.reset': 'earliest' });
+    assert.equal((await post(`${via(base, a)}/subscription`, { topics: [topic] })).status, 204);
+    assert.ok(b.consumers.list().some((actor) => actor.context.session.context.name === instance), 'b owns it');
+    const stream = await SseClient.open(`${via(base, a)}/records`);
+    try {
+      assert.equal(stream.status, 200);
+      await stream.waitForEvents(8);
+      assert.deepEqual(stream.records.map((r) => text(r.record.value)), Array.from({ length: 8 }, (_, i) => `s${i}`));
+    } finally {
+      stream.close();
+    }
+    // The owner moved past what the stream delivered: nothing comes again.
+    const rest = await records(via(base, b), 'timeout=1500');
+    assert.deepEqual(rest.body, []);
   });
 
   it('shows the cluster in the inspector: members, partitions, and a rebalance when a member leaves', async () => {
