@@ -107,11 +107,12 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
     url: url.value,
     writable: () => !log.failing,
     async close() {
+      // Acknowledgements this member still sends to other owners go first: their readers lose nothing.
+      await remote.close();
       await node.close();
       await supervisor.close();
       await log.flushed();
       await Promise.all([listener.close(1_000), topic.close()]);
-      remote.close();
       journal.close();
     },
   };

@@ -19,6 +19,7 @@ export type RemoteOutcome<T> = { kind: 'answer'; answer: Answer<T> } | { kind: '
 
 export class RemotePorts {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly secret: string | null) {}
 
@@ -30,11 +31,22 @@ export class RemotePorts {
     return this.post(url, CREATE_PATH, { group, request: create }, deadline);
   }
 
-  close(): void {
+  /** Waits (at most `graceMs`) for calls in flight — a read's acknowledgement sent after its response — then closes. */
+  async close(graceMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
     this.agent.destroy();
   }
 
   private post(url: string, path: string, body: unknown, deadline: number): Promise<RemoteOutcome<unknown>> {
+    const call = this.send(url, path, body, deadline);
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call));
+    return call;
+  }
+
+  private send(url: string, path: string, body: unknown, deadline: number): Promise<RemoteOutcome<unknown>> {
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve) => {
       const call = request(new URL(path, url), {
