@@ -111,7 +111,8 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
       await remote.close();
       await node.close();
       await supervisor.close();
-      await log.flushed();
+      await log.flushedWithin(settings.handoverTimeoutMs);
+      log.close();
       await Promise.all([listener.close(1_000), topic.close()]);
       journal.close();
     },

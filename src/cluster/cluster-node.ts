@@ -176,7 +176,7 @@ export class ClusterNode {
     this.closing = true;
     // `releasing` first: the next owners then wait for `released` although this member is gone.
     for (const [partition, state] of this.states) if (state === 'owned') this.deps.log.marker(partition, this.marker('releasing'));
-    await this.deps.log.flushed();
+    await this.durable('releasing markers');
     await this.group?.stop();
     await this.assigned('', []);
   }
@@ -236,10 +236,10 @@ export class ClusterNode {
     // Commands already running (reads included) finish first: the hand-over is graceful.
     while (!fenced && (this.inFlight.get(partition) ?? 0) > 0 && Date.now() - started < handoverTimeoutMs) await sleep(DRAIN_POLL_MS);
     const actorIds = await supervisor.release((ref) => this.partitionOf(ref.group, ref.instance) === partition);
-    await log.flushed();
+    await this.durable(`the last events of partition ${partition}`);
     for (const actorId of actorIds) log.forget(journal, actorId);
     log.marker(partition, this.marker('released'));
-    await log.flushed();
+    await this.durable(`the released marker of partition ${partition}`);
     this.states.delete(partition);
     this.notify();
     this.deps.metrics?.recordHandover('released', (Date.now() - started) / 1000, actorIds.length);
@@ -267,12 +267,22 @@ export class ClusterNode {
     log.marker(partition, this.marker('owned'));
     for (const actor of replayed.actors) log.load(journal, partition, actor);
     const { recovered, expired } = supervisor.recover(replayed.actors.map((a) => a.actorId));
-    await log.flushed();
+    await this.durable(`the owned marker of partition ${partition}`);
     this.states.set(partition, 'owned');
     this.notify();
     const seconds = (Date.now() - started) / 1000;
     this.deps.metrics?.recordHandover('adopted', seconds, recovered);
     logger.info({ partition, recovered, expired, ms: Math.round(seconds * 1000), topic: topic.name }, 'took a sessions partition over');
+  }
+
+  /**
+   * Waits for the sessions topic to take what is queued, at most cluster.handover.timeout.ms: a
+   * topic that refuses writes (deleted, brokers down) must not stall every later rebalance. What
+   * is still queued goes on being retried.
+   */
+  private async durable(what: string): Promise<void> {
+    if (await this.deps.log.flushedWithin(this.deps.handoverTimeoutMs)) return;
+    this.deps.logger.warn({ pending: this.deps.log.pending }, `the sessions topic did not take ${what} within cluster.handover.timeout.ms; going on (the records stay queued)`);
   }
 
   private marker(state: OwnerMarker['state']): OwnerMarker {

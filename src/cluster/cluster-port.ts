@@ -57,27 +57,33 @@ export class ClusterPort implements ConsumerPort {
     const { node, supervisor } = this.deps;
     const partition = node.partitionOf(envelope.ref.group, envelope.ref.instance);
     const { command } = envelope;
-    const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), envelope.deadline, () => supervisor.ask(envelope));
+    let delivery: string | null = null;
+    const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), envelope.deadline, async () => {
+      const value = await supervisor.ask(envelope);
+      if (command.type === 'Read') delivery = (value as ReadAnswer).delivery;
+      return value;
+    }, async () => {
+      // Records handed out by an answer that will not be given: back into the instance at once.
+      if (delivery) await supervisor.ask({ ...envelope, command: { type: 'Ack', delivery, delivered: false } }).catch(() => undefined);
+    });
     if ('value' in served) {
-      const delivery = command.type === 'Read' ? (served.value as ReadAnswer).delivery : null;
       if (delivery) node.openDelivery(partition, delivery);
       if (command.type === 'Ack') node.closeDelivery(command.delivery);
     }
     return served;
   }
 
-  /** Serves a command here, if this member owns the partition (the cluster listener's entry). */
-  async serveLocal<T>(partition: number, followUp: boolean, deadline: number, work: () => Promise<T>): Promise<{ moved: true } | { value: T }> {
+  /**
+   * Serves a command here, if this member owns the partition (the cluster listener's entry). The
+   * answer waits for the journal records it caused, but not past the caller's deadline: then it is
+   * 503/50303, after `undo` (a read puts its records back).
+   */
+  async serveLocal<T>(partition: number, followUp: boolean, deadline: number, work: () => Promise<T>, undo?: () => Promise<void>): Promise<{ moved: true } | { value: T }> {
     const state = this.deps.node.state(partition);
     if (state !== 'owned' && !(followUp && state === 'releasing')) return { moved: true };
     const value = await this.deps.node.serve(partition, work);
-    // The answer waits for the journal records it caused, but not past the caller's deadline.
-    let timer: NodeJS.Timeout | undefined;
-    const durable = await Promise.race([
-      this.deps.log.flushed().then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
-    ]).finally(() => clearTimeout(timer));
-    if (!durable) {
+    if (!(await this.deps.log.flushedWithin(Math.max(0, deadline - Date.now())))) {
+      await undo?.();
       throw new RestError(ErrorCode.JournalUnavailable, 'The consumer instance’s change could not be written to the sessions topic in time; it is retried in the background. Check the brokers, then retry the request.', 503);
     }
     return { value };

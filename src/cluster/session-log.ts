@@ -46,6 +46,7 @@ export class SessionLog implements JournalMirror {
   /** Partitions this member must not write to: it was fenced out of them (cluster-node.ts). */
   private readonly muted = new Set<number>();
   private failingSince: number | null = null;
+  private closed = false;
 
   constructor(
     private readonly topic: SessionTopicWriter,
@@ -126,6 +127,17 @@ export class SessionLog implements JournalMirror {
     this.push(partition, markerKey(partition), JSON.stringify(marker));
   }
 
+  /** Like flushed(), but says false after `ms` if Kafka has not taken everything yet. */
+  async flushedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([this.flushed().then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Resolves once every record journaled before the call is written. */
   flushed(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
@@ -146,6 +158,12 @@ export class SessionLog implements JournalMirror {
     } finally {
       this.quiet = false;
     }
+  }
+
+  /** Stops retrying: whatever is still queued is lost with this process (it is said once). */
+  close(): void {
+    this.closed = true;
+    if (this.queue.length > 0) this.logger.error({ pending: this.queue.length }, 'shutting down with session records the sessions topic never took; those sessions go back to their last written state');
   }
 
   /** Drops every later record of a partition until `unmute`: another member may own it already. */
@@ -169,7 +187,7 @@ export class SessionLog implements JournalMirror {
     this.writing = true;
     let attempt = 0;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue.slice(0, MAX_BATCH);
         try {
           await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value })));

@@ -21,7 +21,7 @@ interface Stage {
 
 function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; local?: () => Promise<unknown>; flushed?: Promise<void>; waitMs?: number }) {
   let stage = 0;
-  const calls = { refreshed: 0, evicted: [] as string[], remote: [] as string[], local: 0 };
+  const calls = { refreshed: 0, evicted: [] as string[], remote: [] as string[], local: 0, commands: [] as CommandEnvelope['command'][] };
   const current = () => options.stages[Math.min(stage, options.stages.length - 1)]!;
   const node = {
     partitionOf: () => 3,
@@ -51,12 +51,17 @@ function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; 
     create: async () => ({ kind: 'answer', answer: { ok: true, value: null } }),
   } as unknown as RemotePorts;
   const supervisor = {
-    ask: async () => {
+    ask: async (asked: CommandEnvelope) => {
       calls.local++;
+      calls.commands.push(asked.command);
       return (options.local ?? (async () => 'local'))();
     },
   } as unknown as ConsumerSupervisor;
-  const log = { flushed: () => options.flushed ?? Promise.resolve() } as unknown as SessionLog;
+  const flushed = () => options.flushed ?? Promise.resolve();
+  const log = {
+    flushed,
+    flushedWithin: (ms: number) => Promise.race([flushed().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]),
+  } as unknown as SessionLog;
   const port = new ClusterPort({ node, supervisor, remote, log, proxyId: '', waitMs: options.waitMs ?? 200 });
   return { port, calls };
 }
@@ -133,5 +138,12 @@ describe('cluster port', () => {
     const { port, calls } = harness({ stages: [{ owner: 'self', state: 'owned' }], flushed: new Promise(() => undefined) });
     await assert.rejects(port.ask(envelope(100)), (error: unknown) => error instanceof RestError && error.errorCode === 50303 && error.status === 503);
     assert.equal(calls.local, 1, 'the command ran; its change is queued for the topic');
+  });
+
+  it('puts a read’s records back at once when its answer cannot be given for the sessions topic', async () => {
+    const { port, calls } = harness({ stages: [{ owner: 'self', state: 'owned' }], flushed: new Promise(() => undefined), local: async () => ({ records: [], delivery: 'd7' }) });
+    const read: CommandEnvelope = { ...envelope(100), command: { type: 'Read', timeoutMs: 10, maxBytes: 1_000, format: 'binary' } };
+    await assert.rejects(port.ask(read), (error: unknown) => error instanceof RestError && error.errorCode === 50303);
+    assert.deepEqual(calls.commands.at(-1), { type: 'Ack', delivery: 'd7', delivered: false });
   });
 });
