@@ -8,13 +8,15 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Answer, CommandEnvelope, CreateInstance } from '../actors/consumer/protocol.ts';
+import type { Answer, CommandEnvelope, CreateInstance, ReadAnswer } from '../actors/consumer/protocol.ts';
+import type { EmbeddedFormat } from '../codecs/embedded-format.ts';
+import { recordsBody } from '../http/v2/records-body.ts';
 import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
 import { RestError } from '../errors.ts';
 import { NO_BODY, readJsonBody } from '../http/body.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterPort } from './cluster-port.ts';
-import { ASK_PATH, CLUSTER_SECRET_HEADER, CREATE_PATH } from './remote-port.ts';
+import { ASK_PATH, CLUSTER_SECRET_HEADER, CREATE_PATH, READ_ANSWER_HEADER } from './remote-port.ts';
 
 /** A create carries no deadline of its own: the sender's wait bounds it too. */
 const CREATE_WAIT_MS = 15_000;
@@ -39,13 +41,22 @@ export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes,
     }
     await next();
   });
-  const answer = async (ctx: Koa.Context, serve: () => Promise<{ moved: true } | { value: unknown }>) => {
+  const answer = async (ctx: Koa.Context, serve: () => Promise<{ moved: true } | { value: unknown }>, read?: EmbeddedFormat) => {
     let outcome: Answer;
     try {
       const served = await serve();
       if ('moved' in served) {
         ctx.status = 421;
         ctx.body = { moved: true };
+        return;
+      }
+      if (read) {
+        // Records go as the v2 response body the client gets: the receiving member sends it on as is.
+        const { records, delivery } = served.value as ReadAnswer;
+        ctx.status = 200;
+        ctx.set(READ_ANSWER_HEADER, delivery ?? '');
+        ctx.type = 'application/json';
+        ctx.body = recordsBody(records, read);
         return;
       }
       outcome = { ok: true, value: served.value ?? null };
@@ -63,7 +74,7 @@ export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes,
     if (body === NO_BODY || typeof envelope?.ref?.group !== 'string' || typeof envelope.ref.instance !== 'string' || typeof envelope.command?.type !== 'string') {
       ctx.throw(400, 'a command envelope is expected');
     }
-    await answer(ctx, () => port.serveCommand(envelope));
+    await answer(ctx, () => port.serveCommand(envelope), envelope.command.type === 'Read' ? envelope.command.format : undefined);
   });
   router.post(CREATE_PATH, async (ctx) => {
     const body = await readJsonBody(ctx.req, bodyMaxBytes);

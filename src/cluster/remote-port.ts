@@ -6,11 +6,13 @@
  * or it cannot be reached (`unreachable`); the cluster port then asks again, elsewhere.
  */
 import { Agent, request } from 'node:http';
-import type { Answer, CommandEnvelope, CreateInstance } from '../actors/consumer/protocol.ts';
+import type { Answer, CommandEnvelope, CreateInstance, ReadAnswer, RestRecord } from '../actors/consumer/protocol.ts';
 
 export const CLUSTER_SECRET_HEADER = 'kafka-rest-cluster-secret';
 export const ASK_PATH = '/cluster/v1/ask';
 export const CREATE_PATH = '/cluster/v1/create';
+/** On a read's answer: its delivery id (empty: none); the body is then the v2 records response itself. */
+export const READ_ANSWER_HEADER = 'kafka-rest-read-delivery';
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 /** A member that does not accept a connection this fast is treated as gone (a vanished host never refuses). */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -79,6 +81,8 @@ export class RemotePorts {
         response.on('error', (error) => resolve({ kind: 'unreachable', error }));
         response.on('end', () => {
           if (response.statusCode === 421) return resolve({ kind: 'moved' });
+          const delivery = response.headers[READ_ANSWER_HEADER];
+          if (response.statusCode === 200 && typeof delivery === 'string') return resolve({ kind: 'answer', answer: { ok: true, value: readAnswer(Buffer.concat(chunks), delivery || null) } });
           try {
             const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer<unknown>;
             if (response.statusCode !== 200 || typeof answer?.ok !== 'boolean') throw new Error(`status ${response.statusCode}`);
@@ -91,4 +95,16 @@ export class RemotePorts {
       call.end(payload);
     });
   }
+}
+
+/** A read's answer as it came: sent on as bytes; parsed only if someone wants the records themselves (an event stream). */
+function readAnswer(encoded: Buffer, delivery: string | null): ReadAnswer {
+  let records: RestRecord[] | undefined;
+  return {
+    delivery,
+    encoded,
+    get records() {
+      return (records ??= JSON.parse(encoded.toString('utf8')) as RestRecord[]);
+    },
+  };
 }

@@ -61,6 +61,11 @@ export interface ReadAnswer {
   records: RestRecord[];
   /** Id to acknowledge once the response is written; null when nothing was taken. */
   delivery: string | null;
+  /**
+   * The records already written as a v2 records response body, when they came that way from the
+   * member owning the instance (cluster mode): sent on as they are. Never part of the wire form.
+   */
+  encoded?: Buffer;
 }
 
 export interface InstanceDescription {

@@ -185,7 +185,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
       }
     }
     // Written as bytes, not as objects for Koa to stringify: the same JSON, for a fraction of the CPU.
-    ctx.body = recordsBody(answer.records, format);
+    ctx.body = answer.encoded ?? recordsBody(answer.records, format);
   });
 }
 
