@@ -29,13 +29,12 @@ import { envNumber, inheritedProxySettings, log, runBenchmark, type CleanUpStep 
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import type { Admin, Consumer, Producer } from 'kafkajs';
-import { LocalBroker } from '../src/broker/local-broker.ts';
+import type { LocalBroker } from '../src/broker/local-broker.ts';
+import { startBroker } from './lib/broker.ts';
 import { freePort } from '../src/broker/free-port.ts';
 import type { ConsumeClient } from './lib/http-consume.ts';
 import { describeError, round } from './lib/load.ts';
-import { childPids } from './lib/proc.ts';
 import { spawnProxyChild, waitForStatus, type ProxyChild } from './lib/proxy-child.ts';
 import { exact, type ConsumeRun } from './lib/consume-types.ts';
 import { fillTopic } from './lib/consume-data.ts';
@@ -44,8 +43,6 @@ import { nativeConsume } from './lib/consume-native.ts';
 import { sseConsume } from './lib/consume-sse.ts';
 import { idleInstances, recover, type IdleOptions } from './lib/consume-idle.ts';
 import { printReport, type Report, type Throughput } from './lib/consume-report.ts';
-
-const { Kafka, logLevel } = kafkajs;
 
 const RECORDS = Math.floor(envNumber('BENCH_RECORDS', 200_000));
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'rest1,rest4,sse,idle').split(',').map((s) => s.trim()));
@@ -85,14 +82,7 @@ async function main(): Promise<void> {
   const proxyEnv = { ...inheritedProxySettings(), ...proxySettings };
   log(`cpus ${availableParallelism()}, node ${process.version}, ${RECORDS} records × ${VALUE_BYTES} B, scenarios ${[...SCENARIOS]}, proxy env ${JSON.stringify(proxyEnv)}`);
 
-  log('starting Kafka broker…');
-  const broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: false });
-  resources.broker = broker;
-  const brokerPid = childPids(process.pid, 'java')[0] ?? null;
-  const kafka = new Kafka({ clientId: 'bench-consume', brokers: [broker.bootstrapServers], logLevel: logLevel.WARN });
-  const admin = kafka.admin();
-  resources.admin = admin;
-  await admin.connect();
+  const { broker, brokerPid, kafka, admin } = await startBroker(dir, 'bench-consume', resources);
   await admin.createTopics({ waitForLeaders: true, topics: [DATA_TOPIC, IDLE_TOPIC].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })) });
 
   log(`producing ${RECORDS} records into ${DATA_TOPIC} (${PARTITIONS} partitions)…`);

@@ -21,15 +21,16 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
-import { LocalBroker } from '../src/broker/local-broker.ts';
+import type { LocalBroker } from '../src/broker/local-broker.ts';
+import { startBroker } from './lib/broker.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { closedLoop, openLoop, sleep, round, type RunStats } from './lib/load.ts';
-import { childPids, CpuMeter, RssSampler } from './lib/proc.ts';
+import { CpuMeter, RssSampler } from './lib/proc.ts';
 import { cycle, messageSets, ok } from './lib/batched-produce.ts';
 import { measure as measureScenario, type Measured } from './lib/measure.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Partitioners } = kafkajs;
 
 const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2);
@@ -63,10 +64,7 @@ async function main(): Promise<void> {
   resources.dir = dir;
   log(`cpus ${availableParallelism()}, node ${process.version}, ${SECONDS}s per run after ${WARMUP_SECONDS}s warm-up, latency rate ${RATE}/s, proxy env ${JSON.stringify(inheritedProxySettings())}`);
 
-  log('starting Kafka broker…');
-  const broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: false });
-  resources.broker = broker;
-  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrapServers], logLevel: logLevel.WARN });
+  const { broker, brokerPid, kafka, admin } = await startBroker(dir, 'bench', resources);
 
   const topics = {
     proxyBatch: 'bench-proxy-batch',
@@ -76,9 +74,6 @@ async function main(): Promise<void> {
     proxyLatency: 'bench-proxy-latency',
     nativeLatency: 'bench-native-latency',
   };
-  const admin = kafka.admin();
-  resources.admin = admin;
-  await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
     topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
@@ -94,8 +89,6 @@ async function main(): Promise<void> {
   const sampler = new RssSampler(proxy.pid, 200);
   resources.sampler = sampler;
   sampler.start();
-  // LocalBroker does not expose its pid; it is this process's only java child.
-  const brokerPid = childPids(process.pid, 'java')[0] ?? null;
   const cpu = new CpuMeter(proxy.pid, brokerPid);
   // Let start-up garbage settle before calling the process idle.
   await sleep(1000);

@@ -176,3 +176,8 @@ export function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** a ÷ b to 3 decimals, as the benchmarks' ratios are reported; 0 without a b to divide by. */
+export function ratio(a: number, b: number): number {
+  return b > 0 ? round(a / b, 3) : 0;
+}
