@@ -4,6 +4,7 @@
  * that partition's records.
  */
 import { tpKey, type FetchedRecord, type TopicPartition } from '../../kafka/topic-partition.ts';
+import { WakeUp } from '../../wake-up.ts';
 
 /** A record's size as reads count it against `max_bytes`: its key and value, as Confluent counts. */
 export const recordSize = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
@@ -21,8 +22,8 @@ export class RecordBuffer {
   private size = 0;
   /** Next offset expected per partition: records below it were buffered or delivered already. */
   private readonly next = new Map<string, number>();
-  private waiters: Array<() => void> = [];
-  private roomWaiters: Array<() => void> = [];
+  private readonly arrivals = new WakeUp();
+  private readonly room = new WakeUp();
 
   constructor(readonly maxBytes: number) {}
 
@@ -61,7 +62,7 @@ export class RecordBuffer {
       added = true;
     }
     if (topic !== null && expected !== undefined) this.next.set(key, expected);
-    if (added) this.wake();
+    if (added) this.arrivals.wake();
   }
 
   /** The next offset to fetch for a partition, if anything was buffered or positioned for it. */
@@ -99,7 +100,7 @@ export class RecordBuffer {
       this.records = kept;
       this.head = 0;
       this.size = size;
-      if (!this.full) this.wakeRoom();
+      if (!this.full) this.room.wake();
     }
   }
 
@@ -108,7 +109,7 @@ export class RecordBuffer {
     this.head = 0;
     this.size = 0;
     this.next.clear();
-    this.wakeRoom();
+    this.room.wake();
   }
 
   peek(index: number): FetchedRecord | undefined {
@@ -119,46 +120,19 @@ export class RecordBuffer {
   shift(count: number): void {
     for (let i = 0; i < count && this.head < this.records.length; i++) this.size -= heldSize(this.records[this.head++]!);
     if (this.head > 1024 && this.head * 2 > this.records.length) this.compact();
-    if (!this.full) this.wakeRoom();
+    if (!this.full) this.room.wake();
   }
 
   /** Resolves when records arrive, after `ms`, or when `signal` aborts. */
   waitForRecords(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-      this.waiters.push(done);
-    });
+    return this.arrivals.wait(ms, signal);
   }
 
   /** Resolves when records are taken out (room may have appeared) or after `ms`. */
   waitForRoom(ms: number): Promise<void> {
     if (!this.full || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.roomWaiters = this.roomWaiters.filter((w) => w !== done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.roomWaiters.push(done);
-    });
-  }
-
-  private wakeRoom(): void {
-    // Called for every record a read takes: nothing to copy when nobody waits.
-    if (this.roomWaiters.length > 0) for (const waiter of [...this.roomWaiters]) waiter();
-  }
-
-  private wake(): void {
-    if (this.waiters.length > 0) for (const waiter of [...this.waiters]) waiter();
+    return this.room.wait(ms);
   }
 
   private compact(): void {

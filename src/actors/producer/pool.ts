@@ -17,6 +17,7 @@ import { BufferMemory } from './buffer-memory.ts';
 import { ProducerSlot, type QueuedProduce, type SlotOptions, type SlotProducer } from './slot.ts';
 import type { Journal } from '../../journal/journal.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
+import { WakeUp } from '../../wake-up.ts';
 
 
 export interface ProducerPoolOptions {
@@ -49,7 +50,7 @@ export class ProducerPool {
   readonly slots: ProducerSlot[];
   private next = 0;
   private readonly keylessPartition = new Map<string, number>();
-  private readonly readyWaiters = new Set<() => void>();
+  private readonly slotReady = new WakeUp();
   /** The slot each client's records went to last: a client's records keep their order on one slot. */
   private readonly slotOf = new WeakMap<ProduceClient, ProducerSlot>();
   readonly buffer: BufferMemory;
@@ -72,7 +73,7 @@ export class ProducerPool {
       });
       slot.onStateChange((state) => {
         // A slot that is ready, or whose connection failed (perhaps refused), is worth a new look.
-        if (state === 'ready' || state === 'reconnecting') for (const wake of this.readyWaiters) wake();
+        if (state === 'ready' || state === 'reconnecting') this.slotReady.wake();
       });
       return slot;
     });
@@ -259,15 +260,7 @@ export class ProducerPool {
       if (refusal && this.slots.every((slot) => slot.refusal)) return refusal;
       const wait = deadline - Date.now();
       if (wait <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.readyWaiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, wait);
-        this.readyWaiters.add(wake);
-      });
+      await this.slotReady.wait(wait);
     }
   }
 
