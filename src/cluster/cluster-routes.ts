@@ -12,7 +12,8 @@ import type { Answer, CommandEnvelope, CreateInstance, ReadAnswer } from '../act
 import type { EmbeddedFormat } from '../codecs/embedded-format.ts';
 import { recordsBody } from '../http/v2/records-body.ts';
 import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
-import { RestError } from '../errors.ts';
+import { Errors, RestError } from '../errors.ts';
+import { errorHandler } from '../http/error-handler.ts';
 import { NO_BODY, readJsonBody } from '../http/body.ts';
 import type { ClusterNode } from './cluster-node.ts';
 import type { ClusterPort } from './cluster-port.ts';
@@ -32,12 +33,13 @@ export interface ClusterRoutesDeps {
 
 export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes, logger }: ClusterRoutesDeps): Koa {
   const app = new Koa();
+  app.silent = true;
   const router = new Router();
+  // Malformed or oversized bodies, unknown paths: the REST error envelope, as everywhere else.
+  app.use(errorHandler);
   app.use(async (ctx, next) => {
     if (secret !== null && !sameSecret(ctx.get(CLUSTER_SECRET_HEADER), secret)) {
-      ctx.status = 401;
-      ctx.body = { error_code: 401, message: 'This is a proxy cluster listener: requests need the cluster secret.' };
-      return;
+      throw new RestError(401, 'This is a proxy cluster listener: requests need the cluster secret.');
     }
     await next();
   });
@@ -72,14 +74,14 @@ export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes,
     const body = await readJsonBody(ctx.req, bodyMaxBytes);
     const envelope = body as CommandEnvelope;
     if (body === NO_BODY || typeof envelope?.ref?.group !== 'string' || typeof envelope.ref.instance !== 'string' || typeof envelope.command?.type !== 'string') {
-      ctx.throw(400, 'a command envelope is expected');
+      throw Errors.badRequest('a command envelope is expected');
     }
     await answer(ctx, () => port.serveCommand(envelope), envelope.command.type === 'Read' ? envelope.command.format : undefined);
   });
   router.post(CREATE_PATH, async (ctx) => {
     const body = await readJsonBody(ctx.req, bodyMaxBytes);
     const create = body as { group: string; request: CreateInstance & { name: string } };
-    if (body === NO_BODY || typeof create?.group !== 'string' || typeof create.request?.name !== 'string') ctx.throw(400, 'a create request is expected');
+    if (body === NO_BODY || typeof create?.group !== 'string' || typeof create.request?.name !== 'string') throw Errors.badRequest('a create request is expected');
     const partition = node.partitionOf(create.group, create.request.name);
     await answer(ctx, () => port.serveLocal(partition, false, Date.now() + CREATE_WAIT_MS, () => supervisor.create(create.group, create.request)));
   });

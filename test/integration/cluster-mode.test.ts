@@ -88,6 +88,22 @@ describe('cluster mode', () => {
     assert.deepEqual(groups[0]!.members, []);
   });
 
+  it('answers what is not a member’s command on the cluster listener with the error envelope', async () => {
+    const proxy = await member(`c-${randomUUID().slice(0, 8)}`, { 'cluster.secret': 's3cret', 'request.body.max.bytes': '1024' });
+    const ask = `${proxy.cluster!.url}/cluster/v1/ask`;
+    const send = (headers: Record<string, string>, body: string) => fetch(ask, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+    assert.deepEqual(await send({}, '{}'), { status: 401, body: { error_code: 401, message: 'This is a proxy cluster listener: requests need the cluster secret.' } });
+    assert.deepEqual(await send({ 'kafka-rest-cluster-secret': 'wrong!' }, '{}'), { status: 401, body: { error_code: 401, message: 'This is a proxy cluster listener: requests need the cluster secret.' } });
+    const secret = { 'kafka-rest-cluster-secret': 's3cret' };
+    assert.deepEqual(await send(secret, '{"ref":{}}'), { status: 400, body: { error_code: 400, message: 'Bad Request: a command envelope is expected' } });
+    const broken = await send(secret, '{"ref":');
+    assert.equal(broken.status, 400);
+    assert.equal((broken.body as { error_code: number }).error_code, 400);
+    const large = await send(secret, JSON.stringify({ pad: 'x'.repeat(2048) }));
+    assert.equal(large.status, 413);
+    assert.equal((large.body as { error_code: number }).error_code, 413);
+  });
+
   it('streams records (server-sent events) from an instance another member owns, acknowledging each', async () => {
     const name = `c-${randomUUID().slice(0, 8)}`;
     const [a, b] = [await member(name), await member(name)];
