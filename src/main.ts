@@ -19,7 +19,7 @@ import { installProcessGuard } from './process-guard.ts';
 import { startProxy, type RunningProxy } from './proxy.ts';
 import { StartupError } from './startup-error.ts';
 import cluster from 'node:cluster';
-import { runWorkers, workerSettings } from './workers.ts';
+import { runWorkers, workerJournalPath } from './workers.ts';
 
 function readConfig(): Config {
   try {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    await preflight(config);
+    await preflight(config, primary);
     if (!config.bootstrapServers) {
       broker = await startEmbeddedBroker(config, logger, stop.signal);
       config = { ...config, bootstrapServers: [broker.bootstrapServers] };
@@ -93,9 +93,9 @@ async function main(): Promise<void> {
  * listen address that is taken, or a TLS keystore or truststore that cannot be read. (The broker's
  * directory is locked by LocalBroker itself, before it touches any file there.)
  */
-async function preflight(config: Config): Promise<void> {
+async function preflight(config: Config, primary: boolean): Promise<void> {
   // With workers, each has a journal of its own; the primary opens none.
-  const journals = cluster.isPrimary && config.workers > 1 ? Array.from({ length: config.workers }, (_, i) => workerSettings({ ...config, bootstrapServers: [] }, i, { listener: null, url: null })['journal.path']!) : [config.journalPath];
+  const journals = primary ? Array.from({ length: config.workers }, (_, i) => workerJournalPath(config.journalPath, i)) : [config.journalPath];
   for (const journal of journals) {
     try {
       ProcessLock.acquire(journal).release();

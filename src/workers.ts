@@ -20,14 +20,19 @@ import { keyToEnvName, type Config } from './config/config.ts';
 
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000];
 
+/** Worker `index`'s own journal file, beside journal.path: `journal.db` → `journal-worker-<index>.db`. */
+export function workerJournalPath(journal: string, index: number): string {
+  const extension = extname(journal);
+  return join(dirname(journal), `${basename(journal, extension)}-worker-${index}${extension}`);
+}
+
 /** The settings worker `index` runs with, over the configuration the primary read. */
 export function workerSettings(config: Config, index: number, registry: { listener: string | null; url: string | null }): Record<string, string> {
   const journal = config.journalPath;
-  const extension = extname(journal);
   const settings: Record<string, string> = {
     workers: '1',
     id: `${config.id ? `${config.id}-` : ''}w${index}`,
-    'journal.path': join(dirname(journal), `${basename(journal, extension)}-worker-${index}${extension}`),
+    'journal.path': workerJournalPath(journal, index),
     'bootstrap.servers': config.bootstrapServers!.join(','),
     'cluster.name': config.cluster?.name ?? `local-${createHash('sha256').update(`${resolve(journal)} ${config.listeners.map((l) => l.href).join(',')}`).digest('hex').slice(0, 12)}`,
   };

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { StartupError } from '../startup-error.ts';
+import { securedListener } from './server-properties.ts';
 
 /** The listener clients and the broker itself use when SASL is on (its name is also its protocol). */
 export const SASL_LISTENER = 'SASL_PLAINTEXT';
@@ -63,10 +64,7 @@ export function saslProperties(sasl: BrokerSasl, broker: SaslPlainCredentials, p
     .join('');
   const prefix = `listener.name.${SASL_LISTENER.toLowerCase()}`;
   return {
-    listeners: `${SASL_LISTENER}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `${SASL_LISTENER}://127.0.0.1:${port}`,
-    'inter.broker.listener.name': SASL_LISTENER,
-    'listener.security.protocol.map': `${SASL_LISTENER}:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT`,
+    ...securedListener(SASL_LISTENER, 'SASL_PLAINTEXT', port, controllerPort),
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512',
     'sasl.mechanism.inter.broker.protocol': 'PLAIN',
     // username/password: how the broker logs in to itself; user_<name>: whom PLAIN accepts.

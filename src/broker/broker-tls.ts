@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { readKeystoreIdentities } from '../principals/keystore-identities.ts';
 import { StartupError } from '../startup-error.ts';
+import { securedListener } from './server-properties.ts';
 
 /** The listener clients and the broker itself use when SSL is on (its name is also its protocol). */
 export const SSL_LISTENER = 'SSL';
@@ -68,10 +69,7 @@ export function checkBrokerSsl(ssl: BrokerSsl): SslClientIdentity {
 /** The broker properties of the SSL/ACL mode, to merge over the PLAINTEXT ones. */
 export function sslProperties(ssl: BrokerSsl, broker: SslClientIdentity, port: number, controllerPort: number): Record<string, string> {
   return {
-    listeners: `${SSL_LISTENER}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `${SSL_LISTENER}://127.0.0.1:${port}`,
-    'inter.broker.listener.name': SSL_LISTENER,
-    'listener.security.protocol.map': `${SSL_LISTENER}:SSL,CONTROLLER:PLAINTEXT`,
+    ...securedListener(SSL_LISTENER, 'SSL', port, controllerPort),
     'ssl.keystore.type': 'PKCS12',
     'ssl.keystore.location': ssl.keystore,
     'ssl.keystore.password': ssl.keystorePassword,

@@ -58,6 +58,16 @@ function escapeValue(value: string): string {
   return value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r').replace(/^\s/, (space) => `\\${space}`);
 }
 
+/** The client listener of a secured mode (SASL, SSL) on loopback, beside the controller's, used between brokers too. */
+export function securedListener(name: string, protocol: string, port: number, controllerPort: number): Record<string, string> {
+  return {
+    listeners: `${name}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `${name}://127.0.0.1:${port}`,
+    'inter.broker.listener.name': name,
+    'listener.security.protocol.map': `${name}:${protocol},CONTROLLER:PLAINTEXT`,
+  };
+}
+
 export // Broker logs go to stdout, which start() sends to <dir>/broker.log; INFO for Kafka, WARN for chatter.
 const LOG4J2_CONFIG = `status = warn
 appender.stdout.type = Console

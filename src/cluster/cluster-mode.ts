@@ -58,34 +58,30 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
   journal.mirror = log;
   const supervisor = supervisorFor(journal);
   const remote = new RemotePorts(settings.secret);
-  // The URL is known once the listener is bound; the node needs it only from the first assignment on.
-  const url = { value: '' };
   const node = new ClusterNode({
     topic,
     log,
     journal,
     supervisor,
-    get url() {
-      return url.value;
-    },
     handoverTimeoutMs: settings.handoverTimeoutMs,
     logger,
     metrics: { recordHandover: (kind, seconds, sessions) => clusterMetrics?.recordHandover(kind, seconds, sessions) },
   });
   clusterMetrics = new ClusterMetrics(metrics.registry, {
     members: () => node.members().members.length,
-    ownedPartitions: () => node.claimed().filter((p) => node.state(p) === 'owned').length,
+    ownedPartitions: () => node.partitionStates().filter((p) => p.state === 'owned').length,
     pendingRecords: () => log.pending,
   });
   const port = new ClusterPort({ node, supervisor, remote, log, proxyId, waitMs: settings.requestWaitMs, metrics: clusterMetrics });
   const listener = await HttpListeners.open(createClusterApp({ node, port, supervisor, secret: settings.secret, bodyMaxBytes, logger }), [settings.listener], { setting: 'cluster.listener', exclusive: true });
-  url.value = (settings.advertisedUrl?.href ?? listener.urls[0]!).replace(/\/$/, '');
+  const url = (settings.advertisedUrl?.href ?? listener.urls[0]!).replace(/\/$/, '');
+  node.url = url;
 
   let first: () => void = () => undefined;
   const firstAssignment = new Promise<void>((resolve) => (first = resolve));
   const group = new ClusterGroup(
     kafka,
-    { groupId: settings.groupId, topic: settings.topic, url: url.value, sessionTimeoutMs: settings.sessionTimeoutMs, partitionCount: () => topic.partitionCount, owned: () => node.claimed() },
+    { groupId: settings.groupId, topic: settings.topic, url, sessionTimeoutMs: settings.sessionTimeoutMs, partitionCount: () => topic.partitionCount, owned: () => node.claimed() },
     {
       assigned: (memberId, partitions) => void node.assigned(memberId, partitions).then(first),
       crashed: (error) => node.crashed(error),
@@ -97,14 +93,14 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
   const timer = setTimeout(first, FIRST_ASSIGNMENT_WAIT_MS);
   await firstAssignment;
   clearTimeout(timer);
-  logger.info({ url: url.value, topic: topic.name, partitions: topic.partitionCount, owned: node.claimed() }, 'joined the proxy cluster');
+  logger.info({ url, topic: topic.name, partitions: topic.partitionCount, owned: node.claimed() }, 'joined the proxy cluster');
 
   return {
     port,
     node,
     supervisor,
     journal,
-    url: url.value,
+    url,
     writable: () => !log.failing,
     async close() {
       // Acknowledgements this member still sends to other owners go first: their readers lose nothing.

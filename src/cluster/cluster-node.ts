@@ -18,6 +18,7 @@ import type { SessionTopic } from '../kafka/session-topic.ts';
 import type { SessionLog } from './session-log.ts';
 import { sessionPartition } from './session-partition.ts';
 import { replayPartition, type OwnerMarker, type ReplayedPartition } from './session-records.ts';
+import { WakeUp } from '../wake-up.ts';
 
 export type PartitionState = 'adopting' | 'owned' | 'releasing';
 
@@ -26,8 +27,6 @@ export interface ClusterNodeDeps {
   log: SessionLog;
   journal: Journal;
   supervisor: ConsumerSupervisor;
-  /** This member's cluster URL. */
-  url: string;
   handoverTimeoutMs: number;
   logger: Logger;
   metrics?: { recordHandover(kind: 'adopted' | 'released', seconds: number, sessions: number): void };
@@ -50,13 +49,15 @@ const DELIVERY_HOLD_MS = 30_000;
 export class ClusterNode {
   private readonly states = new Map<number, PartitionState>();
   private readonly inFlight = new Map<number, number>();
-  private readonly listeners = new Set<() => void>();
+  private readonly ownership = new WakeUp();
   /** Reads answered whose response is still being written: a hand-over waits for their ack. */
   private readonly deliveries = new Map<string, { partition: number; timer: NodeJS.Timeout }>();
   private view: ClusterView = { state: 'Empty', members: [] };
   private rebalancing: Promise<void> = Promise.resolve();
   private group: ClusterGroup | null = null;
   memberId: string | null = null;
+  /** Where the other members reach this one: known once the cluster listener is bound, before the first join. */
+  url = '';
   private closing = false;
   private readonly evicted = new Set<string>();
   /** The latest ownership changes, newest last. */
@@ -81,14 +82,9 @@ export class ClusterNode {
     return [...this.states].filter(([, state]) => state !== 'releasing').map(([p]) => p);
   }
 
-  /** Partitions being handed over. */
-  releasing(): number[] {
-    return [...this.states].filter(([, state]) => state === 'releasing').map(([p]) => p);
-  }
-
-  /** This member's cluster URL. */
-  get url(): string {
-    return this.deps.url;
+  /** Every partition this member owns or is moving, and how far it is, in partition order. */
+  partitionStates(): Array<{ partition: number; state: PartitionState }> {
+    return [...this.states].map(([partition, state]) => ({ partition, state })).sort((a, b) => a.partition - b.partition);
   }
 
   state(partition: number): PartitionState | undefined {
@@ -110,15 +106,7 @@ export class ClusterNode {
 
   /** Resolves at the next change of ownership (here or in the group's view), or after `ms`. */
   changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.listeners.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.listeners.add(done);
-    });
+    return this.ownership.wait(ms);
   }
 
   /** Runs a command of an owned partition, so a hand-over waits for it. */
@@ -286,7 +274,7 @@ export class ClusterNode {
   }
 
   private marker(state: OwnerMarker['state']): OwnerMarker {
-    return { state, memberId: this.memberId ?? '', url: this.deps.url, at: Date.now() };
+    return { state, memberId: this.memberId ?? '', url: this.url, at: Date.now() };
   }
 
   private async read(partition: number) {
@@ -302,7 +290,7 @@ export class ClusterNode {
   }
 
   private notify(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.ownership.wake();
   }
 }
 

@@ -116,7 +116,7 @@ export class Inspector {
     return {
       memberId: node.memberId,
       url: node.url,
-      partitions: node.claimed().concat(node.releasing()).sort((a, b) => a - b).map((partition) => ({ partition, state: node.state(partition)! })),
+      partitions: node.partitionStates(),
       members: view.members,
       groupState: view.state,
       rebalances: node.history,
