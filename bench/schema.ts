@@ -21,19 +21,18 @@
  * requests failed (the output then says so loudly); non-zero only if it could not run at all.
  */
 import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { startBroker } from './lib/broker.ts';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
-import { LocalBroker } from '../src/broker/local-broker.ts';
+import type { LocalBroker } from '../src/broker/local-broker.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { closedLoop, sleep, round, type OpResult, type RunStats } from './lib/load.ts';
-import { childPids, CpuMeter, RssSampler, type CpuUse } from './lib/proc.ts';
+import { CpuMeter, RssSampler, type CpuUse } from './lib/proc.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
-const { Kafka, logLevel } = kafkajs;
 
 const SECONDS = envNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2);
@@ -86,14 +85,8 @@ async function main(): Promise<void> {
   resources.dir = dir;
   log(`cpus ${availableParallelism()}, node ${process.version}, ${SECONDS}s per run after ${WARMUP_SECONDS}s warm-up, proxy env ${JSON.stringify(inheritedProxySettings())}`);
 
-  log('starting Kafka broker…');
-  const broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: false });
-  resources.broker = broker;
-  const kafka = new Kafka({ clientId: 'bench-schema', brokers: [broker.bootstrapServers], logLevel: logLevel.WARN });
+  const { broker, brokerPid, admin } = await startBroker(dir, 'bench-schema', resources);
   const topics = { binary: 'bench-schema-binary', avro: 'bench-schema-avro' };
-  const admin = kafka.admin();
-  resources.admin = admin;
-  await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
     topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })),
@@ -109,8 +102,6 @@ async function main(): Promise<void> {
   const sampler = new RssSampler(proxy.pid, 200);
   resources.sampler = sampler;
   sampler.start();
-  // LocalBroker does not expose its pid; it is this process's only java child.
-  const brokerPid = childPids(process.pid, 'java')[0] ?? null;
   const cpu = new CpuMeter(proxy.pid, brokerPid);
   await sleep(1000);
   log(`proxy pid ${proxy.pid} at ${proxy.url}, broker pid ${brokerPid ?? '?'}`);

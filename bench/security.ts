@@ -23,20 +23,19 @@ import bcrypt from 'bcryptjs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
-import { LocalBroker } from '../src/broker/local-broker.ts';
+import type { LocalBroker } from '../src/broker/local-broker.ts';
 import { createCa, issueCertificate, STORE_PASSWORD } from '../test/helpers/tls.ts';
 import { BATCH_CONCURRENCY, BATCH_RECORDS, cycle, messageSets, nativeBatchOp, nativeProducer, PARTITIONS, PAYLOAD_VARIANTS, VALUE_BYTES } from './lib/batched-produce.ts';
 import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { startBroker } from './lib/broker.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { HttpsProduceClient, type TlsConnections } from './lib/https-produce.ts';
 import { round, type OpResult } from './lib/load.ts';
-import { childPids, CpuMeter } from './lib/proc.ts';
+import { CpuMeter } from './lib/proc.ts';
 import { inRounds, type Merged } from './lib/rounds.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 
-const { Kafka, logLevel } = kafkajs;
 
 const SECONDS = envNumber('BENCH_SECONDS', 12);
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2);
@@ -78,16 +77,9 @@ async function main(): Promise<void> {
   const basic = { 'authentication.method': 'BASIC', 'authentication.basic.users.file': usersFile };
   const authorization = ({ user, password }: { user: string; password: string }) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-  log('starting Kafka broker…');
-  const broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: false });
-  resources.broker = broker;
-  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrapServers], logLevel: logLevel.WARN });
+  const { broker, brokerPid, kafka, admin } = await startBroker(dir, 'bench-security', resources);
   const topic = (s: Scenario | 'cold') => `bench-security-${s}`;
-  const admin = kafka.admin();
-  resources.admin = admin;
-  await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [...SCENARIOS, 'cold' as const].map((s) => ({ topic: topic(s), numPartitions: PARTITIONS, replicationFactor: 1 })) });
-  const brokerPid = childPids(process.pid, 'java')[0] ?? null;
   const proxySettings = (name: string) => ({ 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, `journal-${name}.db`) });
   const started = (proxy: ProxyProcess) => {
     resources.proxies.push(proxy);

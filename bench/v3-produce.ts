@@ -20,19 +20,18 @@
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
-import { LocalBroker } from '../src/broker/local-broker.ts';
+import type { LocalBroker } from '../src/broker/local-broker.ts';
 import { BATCH_CONCURRENCY, BATCH_RECORDS, cycle, messageSets, nativeBatchOp, nativeProducer, PARTITIONS, PAYLOAD_VARIANTS, VALUE_BYTES } from './lib/batched-produce.ts';
 import { fixedCountLoad, mergeLoads } from './lib/fixed-count.ts';
 import { envNumber, inheritedProxySettings, log, printRows, runBenchmark, type CleanUpStep } from './lib/harness.ts';
+import { startBroker } from './lib/broker.ts';
 import { binaryBodies, ProduceClient } from './lib/http-produce.ts';
 import { round, summarize } from './lib/load.ts';
-import { childPids, CpuMeter, type CpuUse } from './lib/proc.ts';
+import { CpuMeter, type CpuUse } from './lib/proc.ts';
 import { startProxyProcess, type ProxyProcess } from './lib/proxy-process.ts';
 import { v3BinaryRecords, V3StreamClient, type StreamLoad } from './lib/v3-stream.ts';
 
-const { Kafka, logLevel } = kafkajs;
 
 const RECORDS = envNumber('BENCH_RECORDS', 100_000);
 const ROUNDS = envNumber('BENCH_ROUNDS', 2);
@@ -65,17 +64,10 @@ async function main(): Promise<void> {
       `${CONNECTIONS} connections, v3 window ${WINDOW}, proxy env ${JSON.stringify(inheritedProxySettings())}`,
   );
 
-  log('starting Kafka broker…');
-  const broker = await LocalBroker.start({ dir: join(dir, 'kafka'), autoCreateTopics: false });
-  resources.broker = broker;
-  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.bootstrapServers], logLevel: logLevel.WARN });
+  const { broker, brokerPid, kafka, admin } = await startBroker(dir, 'bench-v3-produce', resources);
   const topic = (s: Scenario) => `bench-v3-produce-${s}`;
-  const admin = kafka.admin();
-  resources.admin = admin;
-  await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: SCENARIOS.map((s) => ({ topic: topic(s), numPartitions: PARTITIONS, replicationFactor: 1 })) });
   const { clusterId } = await admin.describeCluster();
-  const brokerPid = childPids(process.pid, 'java')[0] ?? null;
 
   log('starting proxy…');
   const profileDir = process.env.BENCH_PROXY_CPU_PROF;

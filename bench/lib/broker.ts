@@ -2,7 +2,7 @@
  * The one local Kafka broker a benchmark script starts for itself: LocalBroker in `<dir>/kafka`
  * (no auto-created topics), its pid for the CPU meters, and a connected kafkajs admin, each
  * registered in the script's resources as it comes up so the clean-up takes it down. Used by
- * bench/produce.ts, bench/consume.ts and bench/cluster.ts.
+ * every bench/ script that needs a broker.
  */
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';

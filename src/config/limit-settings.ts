@@ -38,7 +38,7 @@ export const LIMIT_SETTINGS = {
     'rate.limit.costs',
     costsType,
     '',
-    "Permits per endpoint, by Confluent's resource names (api.v3.produce.produce-to-topic, api.v2.consumers.*; see docs/SECURITY.md); 0 = not limited. Health checks are never limited.",
+    "Permits per endpoint, by Confluent's resource names (api.v3.topics.list, api.v2.consumers.*; see docs/SECURITY.md); 0 = not limited. Health checks and v3 produce are never limited by it.",
   ),
   produceRateLimitEnabled: setting(
     'api.v3.produce.rate.limit.enabled',

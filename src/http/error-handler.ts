@@ -18,10 +18,13 @@ export async function errorHandler(ctx: Context, next: Next): Promise<void> {
     const error = toRestError(thrown, ctx);
     ctx.status = error.status;
     ctx.body = error.toJSON();
-    // The route's negotiated type when there is one (Confluent answers in it), else by Accept.
-    ctx.set('Content-Type', (ctx.state.responseType as string | undefined) ?? negotiate(ctx.get('accept'), V2_RESPONSE) ?? MediaType.JSON);
+    // The route's negotiated type when there is one (Confluent answers in it), else by Accept;
+    // API v3 speaks only JSON, so its errors are JSON even before a route negotiated.
+    ctx.set('Content-Type', (ctx.state.responseType as string | undefined) ?? (isV3(ctx.path) ? MediaType.JSON : negotiate(ctx.get('accept'), V2_RESPONSE) ?? MediaType.JSON));
   }
 }
+
+const isV3 = (path: string) => path === '/v3' || path.startsWith('/v3/');
 
 function toRestError(thrown: unknown, ctx: Context): RestError {
   if (thrown instanceof RestError) return thrown.status >= 500 ? withoutAddresses(thrown, ctx) : thrown;

@@ -134,13 +134,24 @@ export function checkResponse(method: string, url: string, status: number, conte
   return (validate.errors ?? []).slice(0, 8).map((e) => `${where} (${mediaType}): body${e.instancePath} ${e.message ?? 'is invalid'} [${e.schemaPath}]`);
 }
 
-/** Documented operations (`METHOD /template`) no response was checked for in this process. */
-export function coverage(): { missing: string[] } {
+/**
+ * Documented operations (`METHOD /template`) no response was checked for in this process; with
+ * `tags`, only the operations that carry one of them.
+ */
+export function coverage(tags?: readonly string[]): { missing: string[] } {
   const missing: string[] = [];
   for (const [template, item] of Object.entries(doc.paths)) {
     for (const method of HTTP_METHODS) {
-      if (item[method] && !checked.has(`${method.toUpperCase()} ${template}`)) missing.push(`${method.toUpperCase()} ${template}`);
+      const operation = item[method];
+      if (!operation || (tags && !operation.tags?.some((tag) => tags.includes(tag)))) continue;
+      if (!checked.has(`${method.toUpperCase()} ${template}`)) missing.push(`${method.toUpperCase()} ${template}`);
     }
   }
   return { missing };
+}
+
+/** Throws, naming every problem, when a response is not what docs/openapi.json says. */
+export function assertDocumented(method: string, url: string, status: number, contentType: string | null, body: unknown): void {
+  const problems = checkResponse(method, url, status, contentType, body);
+  if (problems.length > 0) throw new Error(`not as docs/openapi.json says:\n${problems.join('\n')}`);
 }

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
 import { startProxy, type RunningProxy } from '../../src/proxy.ts';
 import { bootstrapServers } from './cluster.ts';
+import { assertDocumented } from './openapi-check.ts';
 
 export interface TestProxy extends RunningProxy {
   url: string;
@@ -66,7 +67,13 @@ export async function call(
     // Bytes, not a string: fetch would add `Content-Type: text/plain` to a string body.
     body: body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
   });
-  return { status: response.status, type: response.headers.get('content-type'), body: parseBody(await response.text()), headers: response.headers };
+  return checkedV3({ status: response.status, type: response.headers.get('content-type'), body: parseBody(await response.text()), headers: response.headers }, method, url);
+}
+
+/** Every v3 answer a test sees is also checked against docs/openapi.json (v2's are, in openapi.test.ts). */
+function checkedV3(reply: Reply, method: string, url: string): Reply {
+  if (/^\/v3(\/|$)/.test(new URL(url).pathname)) assertDocumented(method, url, reply.status, reply.type, reply.body);
+  return reply;
 }
 
 /** A response body as JSON, or its raw text when it is not JSON (some tests check non-JSON answers); undefined when empty. */
@@ -89,7 +96,11 @@ function callWithNodeHttp(url: string, method: string, headers: Record<string, s
         const parsed = parseBody(Buffer.concat(chunks).toString());
         const responseHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
-        resolve({ status: res.statusCode!, type: res.headers['content-type'] ?? null, body: parsed, headers: responseHeaders });
+        try {
+          resolve(checkedV3({ status: res.statusCode!, type: res.headers['content-type'] ?? null, body: parsed, headers: responseHeaders }, method, url));
+        } catch (error) {
+          reject(error as Error);
+        }
       });
     });
     req.on('error', reject);

@@ -128,6 +128,20 @@ describe('HTTP errors', () => {
     await stillServing();
   });
 
+  test('API v3 answers its errors as application/json, also those raised before a route negotiated', async () => {
+    for (const [method, path, status] of [
+      ['GET', '/v3/no/such/path', 404],
+      ['DELETE', '/v3/clusters', 405],
+      ['POST', '/v3/clusters/x/topics/t/records', 415],
+    ] as const) {
+      const reply = await call(`${proxy.url}${path}`, { method, headers: method === 'POST' ? { 'Content-Type': 'text/plain' } : {}, body: method === 'POST' ? '{}' : undefined });
+      expectEnvelope(reply, status, status);
+      assert.equal(reply.type, 'application/json', `${method} ${path}`);
+    }
+    // v2's unknown paths keep being typed by Accept, with the v2 type first.
+    assert.equal((await call(`${proxy.url}/no/such/path`)).type, 'application/vnd.kafka.v2+json');
+  });
+
   test('the client may set the request id; it is echoed back', async () => {
     const reply = await call(`${proxy.url}/`, { headers: { 'X-Request-Id': 'abc-123' } });
     assert.equal(reply.headers.get('x-request-id'), 'abc-123');

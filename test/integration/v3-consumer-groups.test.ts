@@ -9,11 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { bootstrapServers, createTopic, uniqueTopic } from '../helpers/cluster.ts';
 import { createConsumer, post, readUntil } from '../helpers/consumer.ts';
+import { nativeMember } from '../helpers/native-member.ts';
 import { call, startTestProxy, type Reply, type TestProxy } from '../helpers/proxy.ts';
 
 const { Kafka, logLevel } = kafkajs;
 type Admin = ReturnType<InstanceType<typeof Kafka>['admin']>;
-type Consumer = ReturnType<InstanceType<typeof Kafka>['consumer']>;
 
 const PROXY_CLIENT_ID = 'rest-proxy-groups';
 const NATIVE_CLIENT_ID = 'native-lag-client';
@@ -23,28 +23,6 @@ const get = (url: string): Promise<Reply> => call(url, { headers: { Accept: 'app
 function assertNotFound(reply: Reply, message: string): void {
   assert.equal(reply.status, 404, JSON.stringify(reply.body));
   assert.deepEqual(reply.body, { error_code: 404, message });
-}
-
-/** A native group member that consumes without committing; returns its member id once joined. */
-async function nativeMember(groupId: string, topic: string, expectRecords: number): Promise<{ consumer: Consumer; memberId: string }> {
-  const kafka = new Kafka({ brokers: [bootstrapServers()], clientId: NATIVE_CLIENT_ID, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId });
-  let memberId = '';
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => (memberId = payload.memberId));
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  const allSeen = new Promise<void>((resolve) => {
-    if (expectRecords === 0) consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-    void consumer.run({
-      autoCommit: false,
-      eachMessage: async () => {
-        if (++seen === expectRecords) resolve();
-      },
-    });
-  });
-  await allSeen;
-  return { consumer, memberId };
 }
 
 async function untilGroup(admin: Admin, groupId: string, done: (g: Awaited<ReturnType<Admin['describeGroups']>>['groups'][number]) => boolean): Promise<void> {
@@ -85,7 +63,7 @@ describe('v3 consumer groups', () => {
     await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ value: `b${i}`, partition: 1 })) });
     await producer.disconnect();
 
-    const { consumer, memberId } = await nativeMember(groupId, topic, 13);
+    const { consumer, memberId } = await nativeMember(groupId, topic, 13, NATIVE_CLIENT_ID);
     let stopped = false;
     try {
       // All 3 of partition 0's records committed (lag 0), 4 of partition 1's 10 (lag 6): the
@@ -306,7 +284,7 @@ describe('v3 consumer groups', () => {
   test('a group that never committed: 200 for the group, 404 for its lags and lag summary', async () => {
     const topic = await createTopic(uniqueTopic('v3-no-commit'), 1);
     const groupId = uniqueTopic('v3-no-commit-group');
-    const { consumer, memberId } = await nativeMember(groupId, topic, 0);
+    const { consumer, memberId } = await nativeMember(groupId, topic, 0, NATIVE_CLIENT_ID);
     try {
       await untilGroup(admin, groupId, (g) => g.state === 'Stable');
       const group = `${v3}/consumer-groups/${groupId}`;
@@ -332,7 +310,7 @@ describe('v3 consumer groups', () => {
     await producer.connect();
     await producer.send({ topic, messages: [{ value: 'x' }] });
     await producer.disconnect();
-    const { consumer, memberId } = await nativeMember(groupId, topic, 1);
+    const { consumer, memberId } = await nativeMember(groupId, topic, 1, NATIVE_CLIENT_ID);
     try {
       await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]);
       const group = `${v3}/consumer-groups/${groupId}`;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { MediaType } from '../../src/http/media-types.ts';
+import { endpointName } from '../../src/http/rate-limit/costs.ts';
 import {
   findOperation,
   findPathTemplate,
@@ -19,13 +20,18 @@ import {
 } from '../../src/http/openapi.ts';
 import { checkResponse, createAjv, DOCUMENT_ID, pointerFragment, resolveLocal } from '../helpers/openapi-check.ts';
 
+/** A directory's route sources, each with the prefix its router is mounted under. */
+const sourcesIn = (dir: string, prefix: string) =>
+  readdirSync(new URL(`../../src/http/${dir}/`, import.meta.url))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ url: new URL(`../../src/http/${dir}/${f}`, import.meta.url), prefix }));
+
 /** The files whose `router.<method>(...)` calls make up the main listener's routes. */
 const ROUTE_SOURCES = [
-  ...readdirSync(new URL('../../src/http/v2/', import.meta.url))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => new URL(`../../src/http/v2/${f}`, import.meta.url)),
-  new URL('../../src/http/health.ts', import.meta.url),
-].filter((url) => existsSync(url));
+  ...sourcesIn('v2', ''),
+  ...sourcesIn('v3', '/v3'), // registerV3Routes mounts them under `new Router({ prefix: '/v3' })`
+  { url: new URL('../../src/http/health.ts', import.meta.url), prefix: '' },
+].filter(({ url }) => existsSync(url));
 
 interface Located {
   method: string;
@@ -183,6 +189,31 @@ test('every operation has a unique operationId and described responses with vali
   assert.deepEqual(problems, []);
 });
 
+test('every operation has one declared tag, a v3 one exactly when its path is under /v3 (coverage is checked by tag)', () => {
+  const declared = new Set(((doc.tags ?? []) as Array<{ name: string }>).map((tag) => tag.name));
+  const problems: string[] = [];
+  for (const { method, template, operation } of operations()) {
+    const name = `${method.toUpperCase()} ${template}`;
+    const tag = operation.tags?.[0];
+    if (operation.tags?.length !== 1 || !tag || !declared.has(tag)) problems.push(`${name}: tags ${JSON.stringify(operation.tags)}`);
+    else if (template.startsWith('/v3/') !== tag.startsWith('v3 ')) problems.push(`${name}: tag ${tag}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("an operation's summary names Confluent's resource name for it, the one rate.limit.costs takes", () => {
+  const problems: string[] = [];
+  for (const { method, template, operation } of operations()) {
+    // `(api.v2.produce-to-topic.*)`: one name per embedded format.
+    const named = /\((api\.v[23]\.[^)\s]+?)(?:[.-]\*)?\)\s*$/.exec(operation.summary ?? '')?.[1] ?? null;
+    const concrete = template.replace(/\{(partition|partition_id|broker_id)\}/g, '0').replace(/\{[^}]+\}/g, 'x');
+    const costed = endpointName(method.toUpperCase(), concrete);
+    if (named === null && (costed === null || costed === 'api.v2.partitions.consume')) continue; // health; the simple consumer is an extension
+    if (named !== costed) problems.push(`${method.toUpperCase()} ${template}: summary ${named}, rate limits ${costed}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('media types are the ones the proxy speaks', () => {
   const known = new Set<string>(Object.values(MediaType));
   const unknown: string[] = [];
@@ -275,7 +306,8 @@ function registeredRoutes(source: string, file: string): string[] {
     if (literal) paths = literal[1] === '`' ? expand(literal[2]!) : [literal[2]!];
     else if (/^\w+$/.test(arg) && strings.has(arg)) paths = expand(strings.get(arg)!);
     else throw new Error(`${file}: cannot read the path of router.${m[1]}(${arg}, ...)`);
-    for (const path of paths) routes.push(`${method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`);
+    // `\\:` is an escaped colon (`configs\\:alter`), a literal; `:name` is a parameter.
+    for (const path of paths) routes.push(`${method.toUpperCase()} ${path.replaceAll('\\\\:', '\u0000').replace(/:(\w+)/g, '{$1}').replaceAll('\u0000', ':')}`);
   }
   return routes;
 }
@@ -303,12 +335,16 @@ test('the route parser reads literals, template strings with consts, and loop va
 
 test('the document lists exactly the routes of the main listener', () => {
   assert.ok(ROUTE_SOURCES.length >= 4, 'the route sources were found');
-  const registered = new Set(ROUTE_SOURCES.flatMap((url) => registeredRoutes(readFileSync(url, 'utf8'), url.pathname)));
+  const registered = new Set(
+    ROUTE_SOURCES.flatMap(({ url, prefix }) =>
+      registeredRoutes(readFileSync(url, 'utf8'), url.pathname).map((route) => route.replace(' ', ` ${prefix}`)),
+    ),
+  );
   const documented = new Set(operations().map(({ method, template }) => `${method.toUpperCase()} ${template}`));
   const undocumented = [...registered].filter((r) => !documented.has(r)).sort();
   const unregistered = [...documented].filter((r) => !registered.has(r)).sort();
   assert.deepEqual({ undocumented, unregistered }, { undocumented: [], unregistered: [] });
-  assert.ok(registered.size >= 26, `expected the full v2 surface, found ${registered.size} routes`);
+  assert.ok(registered.size >= 26 + 50, `expected the full v2 and v3 surface, found ${registered.size} routes`);
 });
 
 // ---- findOperation ----------------------------------------------------------------------------

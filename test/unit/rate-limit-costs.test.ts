@@ -40,6 +40,15 @@ describe('endpoint names', () => {
     assert.equal(endpointName('POST', '/v3/clusters/abc/topics/t/records'), 'api.v3.produce.produce-to-topic');
     assert.equal(endpointName('POST', '/v3/clusters/abc/topics/t/records:batch'), 'api.v3.batch-produce.produce-to-topic');
     assert.equal(endpointName('GET', '/v3/clusters/abc/topics/-/configs'), 'api.v3.topic-configs.list');
+    // The all-brokers and all-topics variants have names of their own in Confluent's resources.
+    assert.equal(endpointName('GET', '/v3/clusters/abc/brokers/-/configs'), 'api.v3.brokers-configs.list');
+    assert.equal(endpointName('GET', '/v3/clusters/abc/brokers/1/configs'), 'api.v3.broker-configs.list');
+    assert.equal(endpointName('POST', '/v3/clusters/abc/topics/-/configs:alter'), 'api.v3.topic-configs.alter-multi');
+    assert.equal(endpointName('POST', '/v3/clusters/abc/topics/t/configs:alter'), 'api.v3.topic-configs.alter');
+    assert.equal(endpointName('PATCH', '/v3/clusters/abc/topics/t'), 'api.v3.topics.partitions');
+    assert.equal(endpointName('GET', '/v3/clusters/abc/topics/t/partitions/0/offset'), 'api.v3.partitions.list.offsets');
+    assert.equal(endpointGroup('api.v3.partitions.list.offsets'), 'api.v3.partition-offsets.*');
+    assert.equal(endpointName('GET', '/v3/clusters/abc/topics/t/partitions/0/reassignment'), 'api.v3.partition-reassignments.get');
     assert.equal(endpointName('POST', '/consumers/g'), 'api.v2.consumers.create');
     assert.equal(endpointName('HEAD', '/topics'), 'api.v2.topics.list');
     assert.equal(endpointName('GET', '/nowhere'), null);
@@ -56,6 +65,13 @@ describe('endpoint names', () => {
     assert.equal(costOf({ method: 'GET', path: '/topics' }, costs, 1), 0);
     assert.equal(costOf({ method: 'GET', path: '/health/ready' }, costs, 1), 0);
     assert.equal(costOf({ method: 'GET', path: '/nowhere' }, costs, 2), 2, 'unknown paths cost the default');
+  });
+
+  it('never charges v3 produce, whatever the costs say (Confluent marks it @DoNotRateLimit; its own limits apply)', () => {
+    const costs = parse('api.v3.produce.produce-to-topic=5,api.v3.batch-produce.*=5,api.v3.partition-offsets.*=4');
+    assert.equal(costOf({ method: 'POST', path: '/v3/clusters/c/topics/t/records' }, costs, 1), 0);
+    assert.equal(costOf({ method: 'POST', path: '/v3/clusters/c/topics/t/records:batch' }, costs, 1), 0);
+    assert.equal(costOf({ method: 'GET', path: '/v3/clusters/c/topics/t/partitions/0/offset' }, costs, 1), 4, 'by its own group');
   });
 });
 

@@ -62,7 +62,7 @@ const ROUTES: readonly Route[] = [
   v3('GET', '/clusters', 'clusters.list'),
   v3('GET', CLUSTER, 'clusters.get'),
   v3('GET', `${CLUSTER}/brokers`, 'brokers.list'),
-  v3('GET', `${CLUSTER}/brokers/-/configs`, 'broker-configs.list'),
+  v3('GET', `${CLUSTER}/brokers/-/configs`, 'brokers-configs.list'),
   v3('GET', `${CLUSTER}/brokers/{}`, 'brokers.get'),
   v3('GET', `${CLUSTER}/brokers/{}/partition-replicas`, 'replicas.search-by-broker'),
   v3('GET', `${CLUSTER}/brokers/{}/configs`, 'broker-configs.list'),
@@ -78,10 +78,10 @@ const ROUTES: readonly Route[] = [
   v3('GET', `${CLUSTER}/topics`, 'topics.list'),
   v3('POST', `${CLUSTER}/topics`, 'topics.create'),
   v3('GET', `${CLUSTER}/topics/-/configs`, 'topic-configs.list'),
-  v3('POST', `${CLUSTER}/topics/-/configs:alter`, 'topic-configs.alter'),
-  v3('GET', `${CLUSTER}/topics/-/partitions/-/reassignment`, 'partition-reassignment.list'),
+  v3('POST', `${CLUSTER}/topics/-/configs:alter`, 'topic-configs.alter-multi'),
+  v3('GET', `${CLUSTER}/topics/-/partitions/-/reassignment`, 'partition-reassignments.list'),
   v3('GET', TOPIC, 'topics.get'),
-  v3('PATCH', TOPIC, 'topics.update'),
+  v3('PATCH', TOPIC, 'topics.partitions'),
   v3('DELETE', TOPIC, 'topics.delete'),
   v3('POST', `${TOPIC}/records`, 'produce.produce-to-topic'),
   v3('POST', `${TOPIC}/records:batch`, 'batch-produce.produce-to-topic'),
@@ -91,10 +91,10 @@ const ROUTES: readonly Route[] = [
   v3('PUT', `${TOPIC}/configs/{}`, 'topic-configs.update'),
   v3('DELETE', `${TOPIC}/configs/{}`, 'topic-configs.delete'),
   v3('GET', `${TOPIC}/partitions`, 'partitions.list'),
-  v3('GET', `${TOPIC}/partitions/-/reassignment`, 'partition-reassignment.list'),
+  v3('GET', `${TOPIC}/partitions/-/reassignment`, 'partition-reassignments.search-by-topic'),
   v3('GET', `${TOPIC}/partitions/{}`, 'partitions.get'),
-  v3('GET', `${TOPIC}/partitions/{}/offset`, 'partitions.get-offsets'),
-  v3('GET', `${TOPIC}/partitions/{}/reassignment`, 'partition-reassignment.get'),
+  v3('GET', `${TOPIC}/partitions/{}/offset`, 'partitions.list.offsets'),
+  v3('GET', `${TOPIC}/partitions/{}/reassignment`, 'partition-reassignments.get'),
   v3('GET', `${TOPIC}/partitions/{}/replicas`, 'replicas.list'),
   v3('GET', `${TOPIC}/partitions/{}/replicas/{}`, 'replicas.get'),
   v3('GET', `${CLUSTER}/consumer-groups`, 'consumer-groups.list'),
@@ -120,8 +120,19 @@ export function endpointName(method: string, path: string): string | null {
   return ROUTES.find(([m, pattern]) => m === verb && pattern.test(path))?.[2] ?? null;
 }
 
+/** Groups that are not the name's first three parts (Confluent's group is its resource class's name). */
+const GROUPS: Readonly<Record<string, string>> = { 'api.v3.partitions.list.offsets': 'api.v3.partition-offsets.*' };
+
+/**
+ * Confluent's v3 produce resources are `@DoNotRateLimit`: the request bucket never charges them
+ * (api.v3.produce.rate.limit.* bounds their records instead).
+ */
+const NOT_RATE_LIMITED = new Set(['api.v3.produce.produce-to-topic', 'api.v3.batch-produce.produce-to-topic']);
+
 /** The group of a resource name: `api.v3.topics.list` → `api.v3.topics.*`, `api.v2.produce-to-topic` → `api.v2.produce-to-topic.*`. */
 export function endpointGroup(name: string): string {
+  const group = GROUPS[name];
+  if (group) return group;
   const parts = name.split('.');
   return parts.length > 3 ? `${parts.slice(0, 3).join('.')}.*` : `${name}.*`;
 }
@@ -155,6 +166,7 @@ export function costOf(request: CostedRequest, costs: Costs, defaultCost: number
   if (UNLIMITED.test(request.path)) return 0;
   const route = endpointName(request.method, request.path);
   if (route === null) return defaultCost;
+  if (NOT_RATE_LIMITED.has(route)) return 0;
   const name = withFormat(route, request.contentType, request.accept);
   return costs.get(name) ?? costs.get(route) ?? costs.get(endpointGroup(route)) ?? defaultCost;
 }
