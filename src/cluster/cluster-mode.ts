@@ -53,7 +53,7 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
   const topic = new SessionTopic(kafka, { topic: settings.topic, partitions: settings.partitions, replicationFactor: settings.replicationFactor }, logger);
   await topic.open();
   let clusterMetrics: ClusterMetrics | null = null;
-  const log = new SessionLog(topic, (ref) => sessionPartition(ref, topic.partitionCount), logger, () => clusterMetrics?.recordLogWriteFailure());
+  const log = new SessionLog(topic, (ref) => sessionPartition(ref, topic.partitionCount), logger, { writeFailed: () => clusterMetrics?.recordLogWriteFailure() });
   const journal = Journal.open(':memory:');
   journal.mirror = log;
   const supervisor = supervisorFor(journal);
@@ -65,7 +65,10 @@ export async function startClusterMode({ settings, kafkaConfig, proxyId, bodyMax
     supervisor,
     handoverTimeoutMs: settings.handoverTimeoutMs,
     logger,
-    metrics: { recordHandover: (kind, seconds, sessions) => clusterMetrics?.recordHandover(kind, seconds, sessions) },
+    metrics: {
+      recordHandover: (kind, seconds, sessions) => clusterMetrics?.recordHandover(kind, seconds, sessions),
+      recordRestore: (sessions) => clusterMetrics?.recordRestore(sessions),
+    },
   });
   clusterMetrics = new ClusterMetrics(metrics.registry, {
     members: () => node.members().members.length,

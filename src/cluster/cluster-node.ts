@@ -18,6 +18,8 @@ import type { SessionTopic } from '../kafka/session-topic.ts';
 import type { SessionLog } from './session-log.ts';
 import { sessionPartition } from './session-partition.ts';
 import { replayPartition, type OwnerMarker, type ReplayedPartition } from './session-records.ts';
+import { PartitionWork } from './partition-work.ts';
+import { SessionsTopicGuard } from './sessions-topic-restore.ts';
 import { WakeUp } from '../wake-up.ts';
 
 export type PartitionState = 'adopting' | 'owned' | 'releasing';
@@ -29,7 +31,7 @@ export interface ClusterNodeDeps {
   supervisor: ConsumerSupervisor;
   handoverTimeoutMs: number;
   logger: Logger;
-  metrics?: { recordHandover(kind: 'adopted' | 'released', seconds: number, sessions: number): void };
+  metrics?: { recordHandover(kind: 'adopted' | 'released', seconds: number, sessions: number): void; recordRestore(sessions: number): void };
 }
 
 const HANDOVER_POLL_MS = 200;
@@ -43,15 +45,11 @@ export interface Rebalance {
   owned: number[];
   ms: number;
 }
-const DRAIN_POLL_MS = 50;
-const DELIVERY_HOLD_MS = 30_000;
 
 export class ClusterNode {
   private readonly states = new Map<number, PartitionState>();
-  private readonly inFlight = new Map<number, number>();
+  private readonly work = new PartitionWork();
   private readonly ownership = new WakeUp();
-  /** Reads answered whose response is still being written: a hand-over waits for their ack. */
-  private readonly deliveries = new Map<string, { partition: number; timer: NodeJS.Timeout }>();
   private view: ClusterView = { state: 'Empty', members: [] };
   private rebalancing: Promise<void> = Promise.resolve();
   private group: ClusterGroup | null = null;
@@ -60,10 +58,16 @@ export class ClusterNode {
   url = '';
   private closing = false;
   private readonly evicted = new Set<string>();
+  private readonly guard: SessionsTopicGuard;
+  /** Per partition, how many times this member released it: a command that saw one has lost its instance here. */
+  private readonly releases = new Map<number, number>();
   /** The latest ownership changes, newest last. */
   readonly history: Rebalance[] = [];
 
-  constructor(private readonly deps: ClusterNodeDeps) {}
+  constructor(private readonly deps: ClusterNodeDeps) {
+    const { topic, log, journal, logger, handoverTimeoutMs, metrics } = deps;
+    this.guard = new SessionsTopicGuard({ topic, log, journal, logger, flushTimeoutMs: handoverTimeoutMs, recordRestore: (n) => metrics?.recordRestore(n) });
+  }
 
   get partitionCount(): number {
     return this.deps.topic.partitionCount;
@@ -109,31 +113,23 @@ export class ClusterNode {
     return this.ownership.wait(ms);
   }
 
+  /** How many times this member released `partition` so far. */
+  releaseCount(partition: number): number {
+    return this.releases.get(partition) ?? 0;
+  }
+
   /** Runs a command of an owned partition, so a hand-over waits for it. */
-  async serve<T>(partition: number, work: () => Promise<T>): Promise<T> {
-    this.inFlight.set(partition, (this.inFlight.get(partition) ?? 0) + 1);
-    try {
-      return await work();
-    } finally {
-      this.inFlight.set(partition, this.inFlight.get(partition)! - 1);
-    }
+  serve<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    return this.work.serve(partition, work);
   }
 
   /** A read's records are on their way to the client: the partition stays busy until the ack. */
   openDelivery(partition: number, delivery: string): void {
-    this.inFlight.set(partition, (this.inFlight.get(partition) ?? 0) + 1);
-    // The actor puts records back after its own hold; the hand-over waits no longer than that.
-    const timer = setTimeout(() => this.closeDelivery(delivery), DELIVERY_HOLD_MS);
-    timer.unref();
-    this.deliveries.set(delivery, { partition, timer });
+    this.work.openDelivery(partition, delivery);
   }
 
   closeDelivery(delivery: string): void {
-    const open = this.deliveries.get(delivery);
-    if (!open) return;
-    clearTimeout(open.timer);
-    this.deliveries.delete(delivery);
-    this.inFlight.set(open.partition, this.inFlight.get(open.partition)! - 1);
+    this.work.closeDelivery(delivery);
   }
 
   /** The group's answer to a join: releases what was lost, then adopts what was gained. */
@@ -153,6 +149,9 @@ export class ClusterNode {
   /** Fencing: a member that fell out of the group stops serving at once, so two never serve one session. */
   crashed(error: Error): void {
     this.deps.logger.error({ err: error }, 'this member left the proxy cluster (its Kafka group member crashed); it stops serving its sessions until it is assigned partitions again');
+    // A deleted sessions topic crashes every member: what this one owns is written back first
+    // (`releasing` … `released`, so an adopter waits for all of it), and the fence loses nothing.
+    this.rebalancing = this.rebalancing.then(() => this.restoreIfLost());
     void this.assigned('', [], true);
   }
 
@@ -218,11 +217,12 @@ export class ClusterNode {
 
   /** `fenced`: another member may own the partition already, so nothing more is written to it. */
   private async release(partition: number, fenced: boolean): Promise<void> {
-    const { supervisor, log, journal, handoverTimeoutMs } = this.deps;
+    const { supervisor, log, journal } = this.deps;
     const started = Date.now();
     if (fenced) log.mute(partition);
     // Commands already running (reads included) finish first: the hand-over is graceful.
-    while (!fenced && (this.inFlight.get(partition) ?? 0) > 0 && Date.now() - started < handoverTimeoutMs) await sleep(DRAIN_POLL_MS);
+    if (!fenced) await this.work.drain(partition, started + this.deps.handoverTimeoutMs);
+    this.releases.set(partition, (this.releases.get(partition) ?? 0) + 1);
     const actorIds = await supervisor.release((ref) => this.partitionOf(ref.group, ref.instance) === partition);
     await this.durable(`the last events of partition ${partition}`);
     for (const actorId of actorIds) log.forget(journal, actorId);
@@ -243,9 +243,11 @@ export class ClusterNode {
       const other = holder !== null && holder.memberId !== this.memberId;
       // Still owned by a member in the group, or being released by one that left: wait for `released`.
       const handingOver = other && (holder.state === 'releasing' || (holder.state === 'owned' && this.view.members.some((m) => m.memberId === holder.memberId)));
-      if (!handingOver) break;
+      // Just after the topic lost its records, an empty partition's owner may still be writing it back.
+      const writingBack = holder === null && this.guard.lostWithin(handoverTimeoutMs);
+      if (!handingOver && !writingBack) break;
       if (Date.now() - started >= handoverTimeoutMs) {
-        logger.warn({ partition, holder: holder.url }, 'the previous owner did not hand the partition over within cluster.handover.timeout.ms; taking it over anyway');
+        logger.warn({ partition, holder: holder?.url ?? null }, 'the previous owner did not hand the partition over within cluster.handover.timeout.ms; taking it over anyway');
         break;
       }
       await sleep(HANDOVER_POLL_MS);
@@ -271,6 +273,20 @@ export class ClusterNode {
   private async durable(what: string): Promise<void> {
     if (await this.deps.log.flushedWithin(this.deps.handoverTimeoutMs)) return;
     this.deps.logger.warn({ pending: this.deps.log.pending }, `the sessions topic did not take ${what} within cluster.handover.timeout.ms; going on (the records stay queued)`);
+  }
+
+  /**
+   * The fence that follows lets go of every partition: what is written back ends with `released`,
+   * so this member serves nothing more of them first, and the commands running finish.
+   */
+  private async restoreIfLost(): Promise<void> {
+    const owned = [...this.states].filter(([, state]) => state === 'owned').map(([partition]) => partition);
+    await this.guard.check(owned, { first: this.marker('releasing'), last: this.marker('released') }, async () => {
+      for (const partition of owned) this.states.set(partition, 'releasing');
+      this.notify();
+      const until = Date.now() + this.deps.handoverTimeoutMs;
+      await Promise.all(owned.map((partition) => this.work.drain(partition, until)));
+    });
   }
 
   private marker(state: OwnerMarker['state']): OwnerMarker {

@@ -61,15 +61,17 @@ export class ClusterPort implements ConsumerPort {
     const served = await this.serveLocal(partition, FOLLOW_UPS.has(command.type), envelope.deadline, async () => {
       const value = await supervisor.ask(envelope);
       if (command.type === 'Read') delivery = (value as ReadAnswer).delivery;
+      // Open from here, not from the answer: a hand-over that starts while the answer waits for the
+      // sessions topic must still wait for its ack, or the ack's `Delivered` would come too late.
+      if (delivery) node.openDelivery(partition, delivery);
       return value;
     }, async () => {
       // Records handed out by an answer that will not be given: back into the instance at once.
-      if (delivery) await supervisor.ask({ ...envelope, command: { type: 'Ack', delivery, delivered: false } }).catch(() => undefined);
+      if (!delivery) return;
+      await supervisor.ask({ ...envelope, command: { type: 'Ack', delivery, delivered: false } }).catch(() => undefined);
+      node.closeDelivery(delivery);
     });
-    if ('value' in served) {
-      if (delivery) node.openDelivery(partition, delivery);
-      if (command.type === 'Ack') node.closeDelivery(command.delivery);
-    }
+    if ('value' in served && command.type === 'Ack') node.closeDelivery(command.delivery);
     return served;
   }
 
@@ -79,9 +81,18 @@ export class ClusterPort implements ConsumerPort {
    * 503/50303, after `undo` (a read puts its records back).
    */
   async serveLocal<T>(partition: number, followUp: boolean, deadline: number, work: () => Promise<T>, undo?: () => Promise<void>): Promise<{ moved: true } | { value: T }> {
-    const state = this.deps.node.state(partition);
+    const { node } = this.deps;
+    const state = node.state(partition);
     if (state !== 'owned' && !(followUp && state === 'releasing')) return { moved: true };
-    const value = await this.deps.node.serve(partition, work);
+    const releases = node.releaseCount(partition);
+    let value: T;
+    try {
+      value = await node.serve(partition, work);
+    } catch (error) {
+      // The partition was released under the command (a fence does not wait): its instance lives on at the next owner.
+      if (error instanceof RestError && error.errorCode === ErrorCode.ConsumerInstanceNotFound && node.releaseCount(partition) !== releases) return { moved: true };
+      throw error;
+    }
     if (!(await this.deps.log.flushedWithin(Math.max(0, deadline - Date.now())))) {
       await undo?.();
       throw new RestError(ErrorCode.JournalUnavailable, 'The consumer instance’s change could not be written to the sessions topic in time; it is retried in the background. Check the brokers, then retry the request.', 503);

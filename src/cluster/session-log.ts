@@ -32,7 +32,13 @@ interface ActorLog {
 }
 
 export interface SessionTopicWriter {
-  write(records: Array<TopicRecord & { partition: number }>): Promise<void>;
+  /** Resolves with the offset each partition's first record got, where the writer knows it. */
+  write(records: Array<TopicRecord & { partition: number }>): Promise<ReadonlyMap<number, number> | void>;
+}
+
+export interface SessionLogHooks {
+  /** Writing started to fail (once per outage). */
+  writeFailed?: () => void;
 }
 
 export class SessionLog implements JournalMirror {
@@ -47,12 +53,14 @@ export class SessionLog implements JournalMirror {
   private readonly muted = new Set<number>();
   private failingSince: number | null = null;
   private closed = false;
+  /** Per partition, the highest offset after a record this member wrote there. */
+  private readonly written = new Map<number, number>();
 
   constructor(
     private readonly topic: SessionTopicWriter,
     private readonly partitionOf: (ref: ConsumerRef) => number,
     private readonly logger: Logger,
-    private readonly onWriteFailure: () => void = () => undefined,
+    private readonly hooks: SessionLogHooks = {},
   ) {}
 
   /** True while writes of the sessions topic fail (readiness says so). */
@@ -123,6 +131,47 @@ export class SessionLog implements JournalMirror {
     this.quietly(() => journal.compact(actorId));
   }
 
+  /**
+   * The sessions topic was deleted and created again, empty: writes back everything this member
+   * holds for `partitions` (each actor's snapshot and the events after it, under the keys they
+   * had) between a `first` and an optional `last` marker, after whatever is still queued.
+   * Returns the number of sessions.
+   */
+  rewrite(journal: Journal, partitions: ReadonlySet<number>, first: OwnerMarker, last?: OwnerMarker): number {
+    for (const partition of partitions) {
+      this.written.delete(partition); // the new partition counts from 0
+      this.marker(partition, first);
+    }
+    let sessions = 0;
+    for (const [actorId, actor] of this.actors) {
+      if (!partitions.has(actor.partition)) continue;
+      sessions++;
+      // A new topic has no covered events left to tombstone.
+      actor.stale = [];
+      const snapshot = journal.readSnapshot(actorId);
+      if (snapshot) {
+        // Every event a snapshot covers has left `live`: it covers everything before the first one still there.
+        const covers = actor.live.size > 0 ? Math.min(...actor.live.values()) - 1 : actor.n;
+        const value: SnapshotValue = { actorType: CONSUMER_ACTOR_TYPE, snapshot: snapshot.snapshot, covers };
+        this.push(actor.partition, snapshotKey(actorId), JSON.stringify(value));
+      }
+      for (const entry of journal.read({ actorId })) {
+        const n = actor.live.get(entry.seq);
+        if (n === undefined) continue;
+        const value: EventValue = { actorType: entry.actorType, type: entry.type, payload: entry.payload, at: entry.at };
+        this.push(actor.partition, eventKey(actorId, n), JSON.stringify(value));
+      }
+    }
+    if (last) for (const partition of partitions) this.marker(partition, last);
+    return sessions;
+  }
+
+  /** True when a partition ends below what this member wrote to it: records it was told are durable are gone. */
+  lostRecords(endOffsets: ReadonlyMap<number, number>, partitions: Iterable<number>): boolean {
+    for (const partition of partitions) if ((endOffsets.get(partition) ?? 0) < (this.written.get(partition) ?? 0)) return true;
+    return false;
+  }
+
   marker(partition: number, marker: OwnerMarker): void {
     this.push(partition, markerKey(partition), JSON.stringify(marker));
   }
@@ -190,11 +239,12 @@ export class SessionLog implements JournalMirror {
       while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue.slice(0, MAX_BATCH);
         try {
-          await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value })));
+          const offsets = await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value })));
+          if (offsets) this.wrote(batch, offsets);
         } catch (error) {
           if (this.failingSince === null) {
             this.failingSince = Date.now();
-            this.onWriteFailure();
+            this.hooks.writeFailed?.();
             this.logger.error({ err: error, pending: this.pending }, 'cannot write consumer sessions to the sessions topic; retrying (commands wait, then answer 503): check the brokers and the topic');
           }
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]));
@@ -212,6 +262,15 @@ export class SessionLog implements JournalMirror {
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** Never lowered: a write that lands in a topic created again must not hide what it lost. */
+  private wrote(batch: ReadonlyArray<{ partition: number }>, firstOffsets: ReadonlyMap<number, number>): void {
+    const counts = new Map<number, number>();
+    for (const { partition } of batch) counts.set(partition, (counts.get(partition) ?? 0) + 1);
+    for (const [partition, first] of firstOffsets) {
+      this.written.set(partition, Math.max(this.written.get(partition) ?? 0, first + (counts.get(partition) ?? 0)));
     }
   }
 }

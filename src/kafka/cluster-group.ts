@@ -42,21 +42,35 @@ interface MemberData {
   owned: number[];
 }
 
+/** Waits before starting a member again that kafkajs gave up on (a crash it does not restart). */
+const RESTART_BACKOFF_MS = [500, 1_000, 2_000, 5_000, 10_000];
+
+type Handlers = { assigned: (memberId: string, partitions: number[]) => void; crashed: (error: Error) => void };
+
 export class ClusterGroup {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly admin: ReturnType<Kafka['admin']>;
   /** Connects only to evict a dead member (LeaveGroup on its behalf). */
   private readonly evictor: PartitionFetcher;
   private memberIdValue: string | null = null;
   private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private restarts = 0;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ClusterGroupOptions,
-    handlers: { assigned: (memberId: string, partitions: number[]) => void; crashed: (error: Error) => void },
+    private readonly handlers: Handlers,
     private readonly logger: Logger,
   ) {
-    const { groupId, topic, url, sessionTimeoutMs } = options;
+    this.consumer = this.newConsumer();
+    this.admin = kafka.admin();
+    this.evictor = new PartitionFetcher(kafka);
+  }
+
+  private newConsumer(): Consumer {
+    const { groupId, topic, url, sessionTimeoutMs } = this.options;
+    const options = this.options;
     const assignor = () => ({
       name: CLUSTER_ASSIGNOR,
       version: ASSIGNOR_VERSION,
@@ -73,7 +87,7 @@ export class ClusterGroup {
         }));
       },
     });
-    this.consumer = kafka.consumer({
+    const consumer = this.kafka.consumer({
       groupId,
       partitionAssigners: [assignor],
       sessionTimeout: sessionTimeoutMs,
@@ -86,17 +100,37 @@ export class ClusterGroup {
       // A member that crashed has lost its partitions to the others: it rejoins from nothing.
       retry: { initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => !this.stopping },
     });
-    this.admin = kafka.admin();
-    this.evictor = new PartitionFetcher(kafka);
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.memberIdValue = payload.memberId;
-      handlers.assigned(payload.memberId, ((payload.memberAssignment as Record<string, number[]>)[topic] ?? []).slice().sort((a, b) => a - b));
+      this.restarts = 0;
+      this.handlers.assigned(payload.memberId, ((payload.memberAssignment as Record<string, number[]>)[topic] ?? []).slice().sort((a, b) => a - b));
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopping || consumer !== this.consumer) return;
+      // kafkajs restarts a member only after a retriable error; after any other (its own TypeError
+      // when the sessions topic was deleted, say) the member would stay out of the group for good.
+      const restart = payload.restart;
+      this.logger.warn({ err: payload.error, restart }, restart ? 'the proxy cluster group member crashed; kafkajs rejoins' : 'the proxy cluster group member crashed; starting it again');
+      this.handlers.crashed(payload.error);
+      if (!restart) this.startAgain();
+    });
+    return consumer;
+  }
+
+  /** A new group member in place of one kafkajs stopped, with backoff until one starts. */
+  private startAgain(): void {
+    const wait = RESTART_BACKOFF_MS[Math.min(this.restarts++, RESTART_BACKOFF_MS.length - 1)];
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
       if (this.stopping) return;
-      this.logger.warn({ err: payload.error, restart: payload.restart }, 'the proxy cluster group member crashed; it rejoins');
-      handlers.crashed(payload.error);
-    });
+      const old = this.consumer;
+      this.consumer = this.newConsumer();
+      void old.disconnect().catch(() => undefined);
+      this.startConsumer().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not start the proxy cluster group member again; retrying');
+        this.startAgain();
+      });
+    }, wait);
   }
 
   get memberId(): string | null {
@@ -105,6 +139,10 @@ export class ClusterGroup {
 
   async start(): Promise<void> {
     await this.admin.connect();
+    await this.startConsumer();
+  }
+
+  private async startConsumer(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: false });
     // Records are never processed here (the owner reads its partitions itself); offsets are never committed.
@@ -136,6 +174,7 @@ export class ClusterGroup {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     // disconnect() leaves the group: the others take the partitions over at once.
     await Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect(), this.evictor.close()]);
   }

@@ -25,19 +25,19 @@ const READ_BYTES = 4 * 1024 * 1024;
 
 export class SessionTopic {
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly fetcher: PartitionFetcher;
   private connected: Promise<void> | null = null;
   /** The topic's real partition count (an existing topic keeps its own). */
   partitionCount: number;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: SessionTopicOptions,
     private readonly logger: Logger,
   ) {
     this.admin = kafka.admin();
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.newProducer();
     this.fetcher = new PartitionFetcher(kafka);
     this.partitionCount = options.partitions;
   }
@@ -49,23 +49,87 @@ export class SessionTopic {
   /** Connects, creates the topic when it is missing, and learns its partition count. */
   async open(): Promise<void> {
     await (this.connected ??= Promise.all([this.admin.connect(), this.producer.connect()]).then(() => undefined));
-    const { topic, partitions, replicationFactor } = this.options;
-    // Resolves false when the topic exists: every member but the first finds it there.
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    });
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-    const count = topics[0]?.partitions.length ?? 0;
+    const { topic, partitions } = this.options;
+    const count = await this.createAndCount(partitions);
     if (count === 0) throw new Error(`the sessions topic ${topic} has no partitions`);
     if (count !== partitions) this.logger.warn({ topic, partitions: count, configured: partitions }, 'the sessions topic exists with another partition count; its own count is used');
     this.partitionCount = count;
   }
 
-  /** Appends records, each to its partition, in order; resolves once every in-sync replica has them. */
-  async write(records: Array<TopicRecord & { partition: number }>): Promise<void> {
-    if (records.length === 0) return;
-    await this.producer.send({ topic: this.options.topic, acks: -1, messages: records.map(({ key, value, partition }) => ({ key, value, partition })) });
+  /** Creates the topic unless it exists (every member but the first finds it there), and counts its partitions. */
+  private async createAndCount(partitions: number): Promise<number> {
+    const { topic, replicationFactor } = this.options;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 0;
+  }
+
+  /** Whether the topic exists; null when the cluster does not answer within `timeoutMs`. */
+  exists(timeoutMs: number): Promise<boolean | null> {
+    return within(timeoutMs, this.admin.listTopics().then((names) => names.includes(this.options.topic), () => null));
+  }
+
+  /**
+   * A new producer for the writes from now on: after the topic was created again, the old one's
+   * sequence numbers belong to partitions that are gone, and the brokers would refuse them.
+   */
+  async renewProducer(): Promise<void> {
+    // Connected before it takes writes: a kafkajs client that opens its first connections
+    // concurrently (a connect and a send) can leave one of them open for good.
+    const next = this.newProducer();
+    await next.connect();
+    const old = this.producer;
+    this.producer = next;
+    await Promise.allSettled([old.disconnect()]);
+  }
+
+  /**
+   * Creates the topic again after it was deleted, with the partition count the sessions hash by
+   * (another count would put them on other partitions).
+   */
+  async recreate(timeoutMs: number): Promise<void> {
+    const { topic } = this.options;
+    const started = Date.now();
+    for (;;) {
+      // A deletion still in progress refuses the create for a moment: 0 partitions, try again.
+      const count = await this.createAndCount(this.partitionCount).catch(() => 0);
+      if (count === this.partitionCount) return;
+      if (count > 0) throw new Error(`the sessions topic ${topic} exists again with ${count} partitions, not ${this.partitionCount}: its sessions cannot be placed`);
+      if (Date.now() - started > timeoutMs) throw new Error(`could not create the sessions topic ${topic} again within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Appends records, each to its partition, in order; resolves once every in-sync replica has
+   * them, with the offset each partition's first record got.
+   */
+  async write(records: Array<TopicRecord & { partition: number }>): Promise<ReadonlyMap<number, number>> {
+    const offsets = new Map<number, number>();
+    if (records.length === 0) return offsets;
+    const sent = await this.producer.send({ topic: this.options.topic, acks: -1, messages: records.map(({ key, value, partition }) => ({ key, value, partition })) });
+    for (const { partition, baseOffset, offset } of sent) {
+      const first = Number(baseOffset ?? offset);
+      if (Number.isSafeInteger(first)) offsets.set(partition, first);
+    }
+    return offsets;
+  }
+
+  /**
+   * Each partition's end offset; null when the cluster has no answer within `timeoutMs` (a topic
+   * created a moment ago has no leaders yet: asked again until then).
+   */
+  async endOffsets(timeoutMs: number): Promise<ReadonlyMap<number, number> | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const offsets = await within(Math.max(1, deadline - Date.now()), this.admin.fetchTopicOffsets(this.options.topic).catch(() => null));
+      if (offsets) return new Map(offsets.map(({ partition, high }) => [partition, Number(high)]));
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** Every record of a partition up to its current end, oldest first. */
@@ -95,7 +159,22 @@ export class SessionTopic {
     return records;
   }
 
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.fetcher.close()]);
+  }
+}
+
+/** `work`'s result, or null if it takes longer than `ms`. */
+async function within<T>(ms: number, work: Promise<T | null>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -13,6 +13,8 @@ export class ClusterMetrics {
   private readonly handovers: Histogram<'kind'>;
   private readonly handedSessions: Counter<'kind'>;
   private readonly logWriteFailures: Counter;
+  private readonly restores: Counter;
+  private readonly restoredSessions: Counter;
 
   constructor(
     registry: Registry,
@@ -34,6 +36,8 @@ export class ClusterMetrics {
     });
     this.handedSessions = new Counter({ name: 'kafka_rest_cluster_handover_sessions_total', help: 'Consumer instances released or adopted by this member.', labelNames: ['kind'], registers });
     this.logWriteFailures = new Counter({ name: 'kafka_rest_cluster_session_log_failures_total', help: 'Times writing the sessions topic started failing (each outage counts once).', registers });
+    this.restores = new Counter({ name: 'kafka_rest_cluster_sessions_topic_restores_total', help: 'Times this member found the sessions topic deleted, created it again and wrote its sessions back.', registers });
+    this.restoredSessions = new Counter({ name: 'kafka_rest_cluster_restored_sessions_total', help: 'Consumer instances this member wrote back to a re-created sessions topic.', registers });
     new Gauge({ name: 'kafka_rest_cluster_members', help: 'Members of the proxy cluster, as this member last saw the group.', registers, collect() { this.set(sample.members()); } });
     new Gauge({ name: 'kafka_rest_cluster_owned_partitions', help: 'Sessions partitions this member serves.', registers, collect() { this.set(sample.ownedPartitions()); } });
     new Gauge({ name: 'kafka_rest_cluster_session_log_pending_records', help: 'Session journal records not yet written to the sessions topic.', registers, collect() { this.set(sample.pendingRecords()); } });
@@ -46,6 +50,11 @@ export class ClusterMetrics {
   recordHandover(kind: 'adopted' | 'released', seconds: number, sessions: number): void {
     this.handovers.observe({ kind }, seconds);
     this.handedSessions.inc({ kind }, sessions);
+  }
+
+  recordRestore(sessions: number): void {
+    this.restores.inc();
+    this.restoredSessions.inc(sessions);
   }
 
   recordLogWriteFailure(): void {

@@ -8,43 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
 import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
-import { call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
+import { settled, startMember, via } from '../helpers/cluster-in-process.ts';
+import { call, produce, type TestProxy } from '../helpers/proxy.ts';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/ensure-chromium.ts';
 import { SseClient } from '../helpers/sse.ts';
 
 const started: TestProxy[] = [];
 
-function clusterSettings(name: string): Record<string, string> {
-  return {
-    'cluster.name': name,
-    'cluster.sessions.partitions': '6',
-    'cluster.sessions.replication.factor': '1',
-    'cluster.session.timeout.ms': '6000',
-    'cluster.handover.timeout.ms': '5000',
-    'consumer.request.timeout.ms': '500',
-  };
-}
-
 async function member(name: string, extra: Record<string, string> = {}): Promise<TestProxy> {
-  const proxy = await startTestProxy({ ...clusterSettings(name), ...extra });
+  const proxy = await startMember(name, extra);
   started.push(proxy);
   return proxy;
-}
-
-/** The base URI of `base` as served by another member: same path, that member's origin. */
-const via = (base: string, proxy: TestProxy) => `${proxy.url}${new URL(base).pathname}`;
-
-/** Waits until every member owns some partitions and together they own all of them. */
-async function settled(members: TestProxy[], partitions = 6): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const owned = members.map((m) => m.cluster!.claimed().filter((p) => m.cluster!.state(p) === 'owned'));
-    const all = new Set(owned.flat());
-    if (owned.every((o) => o.length > 0) && all.size === partitions && owned.flat().length === partitions) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the cluster did not settle');
 }
 
 after(async () => {

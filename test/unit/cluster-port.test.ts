@@ -2,7 +2,8 @@
  * The cluster port's routing, with stand-ins for the member's node, the remote members and the
  * sessions log: a command waits for an owner and gives up with 503/50304 at its bound; a stale
  * view (`moved`) is refreshed and the command asked again; a member that refuses connections is
- * evicted; an owner's error comes back as the same RestError; a local answer waits for the log.
+ * evicted; an owner's error comes back as the same RestError; a local answer waits for the log,
+ * with its delivery open; an instance released under a command is asked for again, not 404.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,9 +20,9 @@ interface Stage {
   state?: 'owned' | 'adopting' | 'releasing';
 }
 
-function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; local?: () => Promise<unknown>; flushed?: Promise<void>; waitMs?: number }) {
+function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; local?: () => Promise<unknown>; flushed?: Promise<void>; waitMs?: number; releases?: () => number }) {
   let stage = 0;
-  const calls = { refreshed: 0, evicted: [] as string[], remote: [] as string[], local: 0, commands: [] as CommandEnvelope['command'][], waits: [] as number[] };
+  const calls = { refreshed: 0, evicted: [] as string[], remote: [] as string[], local: 0, commands: [] as CommandEnvelope['command'][], waits: [] as number[], deliveries: [] as string[] };
   const current = () => options.stages[Math.min(stage, options.stages.length - 1)]!;
   const node = {
     partitionOf: () => 3,
@@ -40,8 +41,9 @@ function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; 
       calls.evicted.push(url);
     },
     serve: <T>(_: number, work: () => Promise<T>) => work(),
-    openDelivery: () => undefined,
-    closeDelivery: () => undefined,
+    releaseCount: () => (options.releases ?? (() => 0))(),
+    openDelivery: (_: number, delivery: string) => calls.deliveries.push(`open ${delivery}`),
+    closeDelivery: (delivery: string) => calls.deliveries.push(`close ${delivery}`),
   } as unknown as ClusterNode;
   const outcomes = [...(options.remote ?? [])];
   const remote = {
@@ -64,7 +66,7 @@ function harness(options: { stages: Stage[]; remote?: RemoteOutcome<unknown>[]; 
     flushedWithin: (ms: number) => Promise.race([flushed().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]),
   } as unknown as SessionLog;
   const port = new ClusterPort({ node, supervisor, remote, log, proxyId: '', waitMs: options.waitMs ?? 200 });
-  return { port, calls };
+  return { port, calls, next: () => stage++ };
 }
 
 const envelope = (deadlineMs = 1_000): CommandEnvelope => ({
@@ -144,5 +146,44 @@ describe('cluster port', () => {
     const read: CommandEnvelope = { ...envelope(100), command: { type: 'Read', timeoutMs: 10, maxBytes: 1_000, format: 'binary' } };
     await assert.rejects(port.ask(read), (error: unknown) => error instanceof RestError && error.errorCode === 50303);
     assert.deepEqual(calls.commands.at(-1), { type: 'Ack', delivery: 'd7', delivered: false });
+    assert.deepEqual(calls.deliveries, ['open d7', 'close d7']);
+  });
+
+  it('holds a read’s delivery open while its answer waits for the sessions topic, so a hand-over waits for its ack', async () => {
+    let flush!: () => void;
+    const flushed = new Promise<void>((resolve) => (flush = resolve));
+    const { port, calls } = harness({ stages: [{ owner: 'self', state: 'owned' }], flushed, local: async () => ({ records: [], delivery: 'd8' }) });
+    const read: CommandEnvelope = { ...envelope(), command: { type: 'Read', timeoutMs: 10, maxBytes: 1_000, format: 'binary' } };
+    const answered = port.ask(read);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(calls.deliveries, ['open d8'], 'open before the answer is given');
+    flush();
+    assert.deepEqual(await answered, { records: [], delivery: 'd8' });
+    assert.deepEqual(calls.deliveries, ['open d8'], 'closed by its ack, not by the answer');
+  });
+
+  it('asks again when the partition was released under a command (its instance lives on elsewhere), never 404', async () => {
+    let releases = 0;
+    let next = () => 0;
+    const local = async () => {
+      // The partition goes to b while the command runs here.
+      releases++;
+      next();
+      throw new RestError(40403, 'Consumer instance not found.', 404);
+    };
+    const h = harness({ stages: [{ owner: 'self', state: 'owned' }, { owner: 'http://b:1' }], local, releases: () => releases });
+    next = h.next;
+    const { port, calls } = h;
+    assert.equal(await port.ask(envelope()), 'remote');
+    assert.deepEqual(calls.remote, ['http://b:1']);
+  });
+
+  it('gives a 404 for an instance that is not there, when nothing was released', async () => {
+    const local = async () => {
+      throw new RestError(40403, 'Consumer instance not found.', 404);
+    };
+    const { port, calls } = harness({ stages: [{ owner: 'self', state: 'owned' }], local });
+    await assert.rejects(port.ask(envelope()), (error: unknown) => error instanceof RestError && error.errorCode === 40403);
+    assert.deepEqual(calls.remote, []);
   });
 });
