@@ -7,6 +7,7 @@
  */
 import { Agent, request } from 'node:http';
 import type { Answer, CommandEnvelope, CreateInstance, ReadAnswer, RestRecord } from '../actors/consumer/protocol.ts';
+import { within } from '../within.ts';
 
 export const CLUSTER_SECRET_HEADER = 'kafka-rest-cluster-secret';
 export const ASK_PATH = '/cluster/v1/ask';
@@ -35,9 +36,7 @@ export class RemotePorts {
 
   /** Waits (at most `graceMs`) for calls in flight — a read's acknowledgement sent after its response — then closes. */
   async close(graceMs = 2_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await within(graceMs, Promise.allSettled([...this.inFlight]));
     this.agent.destroy();
   }
 

@@ -13,6 +13,7 @@ import type { ConsumerRef } from '../actors/consumer/protocol.ts';
 import type { Journal, JournalEntry, JournalMirror } from '../journal/journal.ts';
 import type { TopicRecord } from '../kafka/session-topic.ts';
 import { eventKey, markerKey, snapshotKey, type EventValue, type OwnerMarker, type ReplayedActor, type SnapshotValue } from './session-records.ts';
+import { within } from '../within.ts';
 
 const MAX_BATCH = 500;
 const RETRY_MS = [100, 200, 500, 1_000, 2_000];
@@ -32,8 +33,8 @@ interface ActorLog {
 }
 
 export interface SessionTopicWriter {
-  /** Resolves with the offset each partition's first record got, where the writer knows it. */
-  write(records: Array<TopicRecord & { partition: number }>): Promise<ReadonlyMap<number, number> | void>;
+  /** Resolves with the offset each partition's first record got. */
+  write(records: Array<TopicRecord & { partition: number }>): Promise<ReadonlyMap<number, number>>;
 }
 
 export interface SessionLogHooks {
@@ -134,10 +135,10 @@ export class SessionLog implements JournalMirror {
   /**
    * The sessions topic was deleted and created again, empty: writes back everything this member
    * holds for `partitions` (each actor's snapshot and the events after it, under the keys they
-   * had) between a `first` and an optional `last` marker, after whatever is still queued.
-   * Returns the number of sessions.
+   * had) between a `first` and a `last` marker, after whatever is still queued. Returns the
+   * number of sessions.
    */
-  rewrite(journal: Journal, partitions: ReadonlySet<number>, first: OwnerMarker, last?: OwnerMarker): number {
+  rewrite(journal: Journal, partitions: ReadonlySet<number>, first: OwnerMarker, last: OwnerMarker): number {
     for (const partition of partitions) {
       this.written.delete(partition); // the new partition counts from 0
       this.marker(partition, first);
@@ -162,7 +163,7 @@ export class SessionLog implements JournalMirror {
         this.push(actor.partition, eventKey(actorId, n), JSON.stringify(value));
       }
     }
-    if (last) for (const partition of partitions) this.marker(partition, last);
+    for (const partition of partitions) this.marker(partition, last);
     return sessions;
   }
 
@@ -178,13 +179,7 @@ export class SessionLog implements JournalMirror {
 
   /** Like flushed(), but says false after `ms` if Kafka has not taken everything yet. */
   async flushedWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-    try {
-      return await Promise.race([this.flushed().then(() => true as const), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await within(ms, this.flushed().then(() => true))) ?? false;
   }
 
   /** Resolves once every record journaled before the call is written. */
@@ -239,8 +234,7 @@ export class SessionLog implements JournalMirror {
       while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue.slice(0, MAX_BATCH);
         try {
-          const offsets = await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value })));
-          if (offsets) this.wrote(batch, offsets);
+          this.wrote(batch, await this.topic.write(batch.map(({ partition, key, value }) => ({ partition, key, value }))));
         } catch (error) {
           if (this.failingSince === null) {
             this.failingSince = Date.now();

@@ -35,12 +35,12 @@ export type RestoreOutcome = 'intact' | 'unknown' | 'restored' | 'failed';
  * Writes back the partitions this member `owned`, between `markers.first` and `markers.last`,
  * when the topic is missing or ends below what this member wrote there.
  */
-export async function restoreIfLost(
+async function restoreIfLost(
   deps: RestoreDeps,
   owned: number[],
-  markers: { first: OwnerMarker; last?: OwnerMarker },
+  markers: { first: OwnerMarker; last: OwnerMarker },
   /** Runs once a loss is found, before anything is written back: stop serving, let running commands end. */
-  beforeWriteBack: () => Promise<void> = async () => undefined,
+  beforeWriteBack: () => Promise<void>,
 ): Promise<RestoreOutcome> {
   const { topic, log, journal, logger, flushTimeoutMs } = deps;
   const exists = await topic.exists(CHECK_TIMEOUT_MS);
@@ -79,7 +79,7 @@ export class SessionsTopicGuard {
 
   constructor(private readonly deps: RestoreDeps) {}
 
-  async check(owned: number[], markers: { first: OwnerMarker; last?: OwnerMarker }, beforeWriteBack?: () => Promise<void>): Promise<RestoreOutcome> {
+  async check(owned: number[], markers: { first: OwnerMarker; last: OwnerMarker }, beforeWriteBack: () => Promise<void>): Promise<RestoreOutcome> {
     const outcome = await restoreIfLost(this.deps, owned, markers, beforeWriteBack).catch((error: unknown) => {
       this.deps.logger.error({ err: error }, 'restoring the sessions topic failed');
       return 'failed' as const;

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { StartupError } from '../startup-error.ts';
+import { within } from '../within.ts';
 import { listenError, listenHost, listenPort } from './listen-error.ts';
 import type { ServerTls } from './tls/server-tls.ts';
 
@@ -56,7 +57,7 @@ export class HttpListeners {
     const servers = this.servers.map(({ server }) => server);
     const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     for (const server of servers) server.closeIdleConnections();
-    await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await within(graceMs, Promise.all(this.inFlight));
     for (const server of servers) server.closeAllConnections();
     await Promise.all(closed);
     for (const { server, scheme } of this.servers) if (scheme === 'https') this.options.tls?.detach(server as HttpsServer);

@@ -70,17 +70,16 @@ export class ClusterGroup {
 
   private newConsumer(): Consumer {
     const { groupId, topic, url, sessionTimeoutMs } = this.options;
-    const options = this.options;
     const assignor = () => ({
       name: CLUSTER_ASSIGNOR,
       version: ASSIGNOR_VERSION,
       protocol: ({ topics }: { topics: string[] }) => ({
         name: CLUSTER_ASSIGNOR,
-        metadata: AssignerProtocol.MemberMetadata.encode({ version: ASSIGNOR_VERSION, topics, userData: encode({ url, owned: options.owned() }) }),
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: ASSIGNOR_VERSION, topics, userData: encode({ url, owned: this.options.owned() }) }),
       }),
       assign: async ({ members }: { members: Array<{ memberId: string; memberMetadata: Buffer }> }) => {
         const claims = members.map(({ memberId, memberMetadata }) => ({ memberId, owned: decodeMetadata(memberMetadata)?.owned ?? [] }));
-        const shares = assignPartitions(claims, options.partitionCount());
+        const shares = assignPartitions(claims, this.options.partitionCount());
         return [...shares].map(([memberId, partitions]) => ({
           memberId,
           memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: ASSIGNOR_VERSION, assignment: { [topic]: partitions }, userData: Buffer.alloc(0) }),
@@ -120,12 +119,12 @@ export class ClusterGroup {
   /** A new group member in place of one kafkajs stopped, with backoff until one starts. */
   private startAgain(): void {
     const wait = RESTART_BACKOFF_MS[Math.min(this.restarts++, RESTART_BACKOFF_MS.length - 1)];
-    this.restartTimer = setTimeout(() => {
+    this.restartTimer = setTimeout(async () => {
       this.restartTimer = null;
+      // The old member's connections are closed before the next one opens its own.
+      await this.consumer.disconnect().catch(() => undefined);
       if (this.stopping) return;
-      const old = this.consumer;
       this.consumer = this.newConsumer();
-      void old.disconnect().catch(() => undefined);
       this.startConsumer().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'could not start the proxy cluster group member again; retrying');
         this.startAgain();

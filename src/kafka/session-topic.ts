@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Admin, Kafka, Producer } from './client.ts';
+import { within } from '../within.ts';
 import { PartitionFetcher } from './partition-fetcher.ts';
 
 export interface SessionTopicOptions {
@@ -165,16 +166,5 @@ export class SessionTopic {
 
   async close(): Promise<void> {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.fetcher.close()]);
-  }
-}
-
-/** `work`'s result, or null if it takes longer than `ms`. */
-async function within<T>(ms: number, work: Promise<T | null>): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

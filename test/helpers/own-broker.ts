@@ -28,6 +28,22 @@ export async function startOwnBroker(name: string, options: Omit<LocalBrokerOpti
 }
 
 /**
+ * A broker of its own with Kafka's StandardAuthorizer, for the ACL tests: the plaintext clients
+ * (the proxy's, and the controller listener's) are User:ANONYMOUS, a super user, and a resource
+ * with no ACL is open to everyone.
+ */
+export function startAclBroker(name: string): Promise<OwnBroker> {
+  return startOwnBroker(name, {
+    autoCreateTopics: false,
+    properties: {
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:ANONYMOUS',
+      'allow.everyone.if.no.acl.found': 'true',
+    },
+  });
+}
+
+/**
  * Pauses a broker's JVM with SIGSTOP and returns once every one of its threads is in the stopped
  * state, so a request sent after this cannot be answered until `resumeBroker`. (kill() only makes
  * the stop pending; a thread finishing a system call stops a moment later.)

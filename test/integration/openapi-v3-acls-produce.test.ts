@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTopic, nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
 import { documentedApi, type Expect } from '../helpers/documented-api.ts';
 import { checkResponse, coverage } from '../helpers/openapi-check.ts';
-import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
+import { startAclBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { parseBody, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 import { localClusterId, recordsPath } from '../helpers/v3-produce.ts';
 
@@ -53,15 +53,7 @@ describe('docs/openapi.json describes v3 ACLs and produce', () => {
   let topic: string;
 
   before(async () => {
-    own = await startOwnBroker('openapi-acls', {
-      autoCreateTopics: false,
-      properties: {
-        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        // Plaintext clients, the controller listener's included, are User:ANONYMOUS.
-        'super.users': 'User:ANONYMOUS',
-        'allow.everyone.if.no.acl.found': 'true',
-      },
-    });
+    own = await startAclBroker('openapi-acls');
     aclProxy = await startTestProxy({ 'bootstrap.servers': own.broker.bootstrapServers, 'request.body.max.bytes': String(BODY_LIMIT) });
     const admin = nativeKafka(own.broker.bootstrapServers).admin();
     await admin.connect();

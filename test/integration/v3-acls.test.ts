@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { nativeKafka } from '../helpers/cluster.ts';
-import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
+import { startAclBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { call, startTestProxy, type Reply, type TestProxy } from '../helpers/proxy.ts';
 
 const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
@@ -65,15 +65,7 @@ describe('v3 ACLs on a broker with an authorizer', () => {
   let acls: string; // <proxy>/v3/clusters/<id>/acls
 
   before(async () => {
-    own = await startOwnBroker('acls', {
-      autoCreateTopics: false,
-      properties: {
-        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        // Plaintext clients, the controller listener's included, are User:ANONYMOUS.
-        'super.users': 'User:ANONYMOUS',
-        'allow.everyone.if.no.acl.found': 'true',
-      },
-    });
+    own = await startAclBroker('acls');
     proxy = await startTestProxy({ 'bootstrap.servers': own.broker.bootstrapServers });
     admin = nativeKafka(own.broker.bootstrapServers).admin();
     await admin.connect();

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nativeKafka, uniqueTopic } from '../helpers/cluster.ts';
-import { startOwnBroker, type OwnBroker } from '../helpers/own-broker.ts';
+import { startAclBroker, type OwnBroker } from '../helpers/own-broker.ts';
 import { startTestProxy, type TestProxy } from '../helpers/proxy.ts';
 import { DOC_CLUSTER, DOC_ORIGIN, README, REFERENCE, TOPIC_EXTRA } from '../helpers/confluent-v3-examples.ts';
 
@@ -236,14 +236,7 @@ describe("Confluent's v3 ACL reference examples, by curl, on a broker with an au
   const FILTER = 'resource_type=CLUSTER&resource_name=kafka-cluster&pattern_type=LITERAL&principal=principalType:principalName&host=*&operation=DESCRIBE&permission=DENY';
 
   before(async () => {
-    own = await startOwnBroker('doc-acls', {
-      autoCreateTopics: false,
-      properties: {
-        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        'super.users': 'User:ANONYMOUS', // the proxy's plaintext connections
-        'allow.everyone.if.no.acl.found': 'true',
-      },
-    });
+    own = await startAclBroker('doc-acls');
     proxy = await startTestProxy({ 'bootstrap.servers': own.broker.bootstrapServers });
     const admin = nativeKafka(own.broker.bootstrapServers).admin();
     await admin.connect();

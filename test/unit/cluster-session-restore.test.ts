@@ -69,7 +69,7 @@ describe('SessionLog after the sessions topic lost its records', () => {
     const { a, sessions } = await twoSessions();
     const [kept, other] = sessions as [(typeof sessions)[number], (typeof sessions)[number]];
     a.writer.recreate();
-    assert.equal(a.log.rewrite(a.journal, new Set([kept.partition]), marker), 1);
+    assert.equal(a.log.rewrite(a.journal, new Set([kept.partition]), { ...marker, state: 'releasing' }, { ...marker, state: 'released' }), 1);
     await a.log.flushed();
     assert.deepEqual(a.writer.partition(other.partition), []);
     // The rewritten session goes on: the next owner numbers its events after the written-back ones.
