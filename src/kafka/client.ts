@@ -8,6 +8,7 @@ import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Consumer, ConsumerConfig, KafkaConfig } from 'kafkajs';
 import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
+import { encodeProduceInOnePass, type KafkaJSProduceProtocol, type ProducingCluster } from './produce-encoding.ts';
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners } = kafkajs;
 
@@ -50,9 +51,9 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   });
   // Every client made from it (producers, consumers, admins, the fetcher) survives topic deletion.
   const create = clusterFactorySymbol(kafka);
-  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster>)[create]!;
+  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster & ProducingCluster>)[create]!;
   (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => {
-    const cluster = forgetDeletedTopics(factory.call(kafka, options));
+    const cluster = encodeProduceInOnePass(forgetDeletedTopics(factory.call(kafka, options)), produceProtocol());
     clusterTap?.(cluster);
     return cluster;
   };
@@ -205,11 +206,22 @@ export interface InternalCluster {
   ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 
-// kafkajs internals behind the non-throwing fetch: the Fetch request versions, and its errors.
+// kafkajs internals behind the non-throwing fetch and the one-pass produce: request versions, errors.
 const require = createRequire(import.meta.url);
-const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
-const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; JoinGroup: number };
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
+const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; JoinGroup: number; Produce: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+
+/** kafkajs's Produce request, for brokers that encode its body themselves (produce-encoding.ts). */
+function produceProtocol(): KafkaJSProduceProtocol {
+  return {
+    apiKey: API_KEYS.Produce,
+    definitions: requests.Produce,
+    send: (broker, request) => sendRequestOf(broker as unknown as KafkaJSBroker).call(broker, request as unknown as ProtocolRequest),
+    // An encoder that holds the body as its buffer (its two fields), rather than a copy of it.
+    encoder: (body) => Object.assign(Object.create(KafkaJSEncoder.prototype) as object, { buf: body, offset: body.length }),
+  };
+}
 
 /** The KafkaJSProtocolError for a Kafka error code (with its `type` and `retriable`). */
 export function protocolError(code: number): Error {

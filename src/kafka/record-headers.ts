@@ -7,17 +7,15 @@
  * A null value (Kafka allows it, and Confluent's v3 produce writes it) cannot be given to kafkajs
  * 2.2.4 as null: its record encoder measures every header value with Buffer.byteLength before
  * writing it, and that throws for null. So a null value travels as NULL_HEADER_VALUE, an empty
- * buffer that only this module hands out, which the encoder is taught to write as Kafka's null
+ * buffer that only this module hands out, which the encoders are taught to write as Kafka's null
  * (length -1). Both take one byte (the varint of 0 and of -1), so the record's size as kafkajs
  * measured it stays right.
  */
 import { KafkaJSEncoder } from './client.ts';
+import { NULL_HEADER_VALUE } from './produce-request.ts';
 import type { RecordHeader } from './record-producer.ts';
 
 type Headers = Record<string, Buffer | Buffer[]>;
-
-/** Stands for a null header value on its way through kafkajs; never a real value. */
-const NULL_HEADER_VALUE = Buffer.alloc(0);
 
 const writeVarIntBytes = KafkaJSEncoder.prototype.writeVarIntBytes;
 KafkaJSEncoder.prototype.writeVarIntBytes = function (this: { writeVarInt(value: number): unknown }, value: unknown) {

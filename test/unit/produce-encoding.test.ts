@@ -1,0 +1,179 @@
+/** The one-pass Produce encoder, byte for byte against kafkajs's own (the oracle), and CRC-32C. */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { crc32c } from '../../src/kafka/crc32c.ts';
+import { encodeProduceRequest, NULL_HEADER_VALUE, type ProduceRequest } from '../../src/kafka/produce-request.ts';
+import { encodeProduceInOnePass, type ProducingBroker } from '../../src/kafka/produce-encoding.ts';
+import '../../src/kafka/record-headers.ts'; // teaches kafkajs's encoder NULL_HEADER_VALUE
+
+const require = createRequire(import.meta.url);
+type Encoded = { buffer: Buffer };
+const produceV7 = require('kafkajs/src/protocol/requests/produce/v7/request.js') as (request: object) => { encode(): Promise<Encoded> };
+const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buffer: Buffer) => number;
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(value: string | number): object };
+
+const NOW = 1_764_633_600_123;
+
+/** What kafkajs writes for the request, with Date.now() pinned to NOW. */
+async function kafkajsBytes(request: ProduceRequest): Promise<Buffer> {
+  const now = Date.now;
+  Date.now = () => NOW;
+  try {
+    return (await produceV7(request).encode()).buffer;
+  } finally {
+    Date.now = now;
+  }
+}
+
+async function assertSameBytes(request: ProduceRequest): Promise<void> {
+  const ours = encodeProduceRequest(request, NOW);
+  assert.ok(ours);
+  assert.deepEqual(ours, await kafkajsBytes(request));
+}
+
+describe('crc32c', () => {
+  test('the check value of the Castagnoli polynomial', () => {
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(crc32c(Buffer.alloc(0)), 0);
+  });
+
+  test('equals the byte-at-a-time CRC for every length and any range', () => {
+    const bytes = randomBytes(300);
+    for (let length = 0; length <= 40; length++) assert.equal(crc32c(bytes, 0, length), kafkajsCrc32c(bytes.subarray(0, length)), `length ${length}`);
+    assert.equal(crc32c(bytes, 17, 299), kafkajsCrc32c(bytes.subarray(17, 299)));
+    assert.equal(crc32c(bytes), kafkajsCrc32c(bytes));
+  });
+});
+
+describe('encodeProduceRequest', () => {
+  test('1 KiB records without keys, as a REST produce sends them', async () => {
+    const messages = Array.from({ length: 100 }, () => ({ key: null, value: randomBytes(1024) }));
+    await assertSameBytes({ acks: -1, timeout: 30_000, topicData: [{ topic: 'bench', partitions: [{ partition: 3, messages }] }] });
+  });
+
+  test('several topics and partitions, keys, string values, an idempotent producer', async () => {
+    await assertSameBytes({
+      acks: 1,
+      timeout: 1_500,
+      producerId: Long.fromValue('4000000000123'),
+      producerEpoch: 7,
+      topicData: [
+        {
+          topic: 'orders',
+          partitions: [
+            { partition: 0, firstSequence: 41, messages: [{ key: Buffer.from('k'), value: Buffer.from('v') }, { key: 'ключ', value: 'значение ✓' }] },
+            { partition: 5, firstSequence: 2_000_000_000, messages: [{ key: Buffer.alloc(0), value: null }] },
+          ],
+        },
+        { topic: 'zäh', partitions: [{ partition: 1, firstSequence: 0, messages: [{ value: Buffer.alloc(300, 7) }] }] },
+      ],
+    });
+  });
+
+  test('timestamps: given, absent (now), a mixture, and deltas that need long varints', async () => {
+    const t = NOW - 10_000;
+    await assertSameBytes({
+      acks: -1,
+      timeout: 30_000,
+      topicData: [
+        {
+          topic: 't',
+          partitions: [
+            { partition: 0, messages: [{ value: Buffer.from('a'), timestamp: String(t + 5) }, { value: Buffer.from('b'), timestamp: String(t) }] },
+            { partition: 1, messages: [{ value: Buffer.from('c') }, { value: Buffer.from('d') }] },
+            { partition: 2, messages: [{ value: Buffer.from('e'), timestamp: String(t) }, { value: Buffer.from('f') }] },
+            { partition: 3, messages: [{ value: Buffer.from('g'), timestamp: '1000000000000' }, { value: Buffer.from('h'), timestamp: String(NOW * 3) }] },
+          ],
+        },
+      ],
+    });
+  });
+
+  test('headers: a repeated name, string and empty values, and a null value', async () => {
+    await assertSameBytes({
+      acks: -1,
+      timeout: 30_000,
+      topicData: [
+        {
+          topic: 't',
+          partitions: [
+            {
+              partition: 0,
+              messages: [
+                { value: Buffer.from('x'), headers: { trace: [Buffer.from('1'), Buffer.from('2')], note: 'héllo', empty: Buffer.alloc(0) } },
+                { value: Buffer.from('y'), headers: {} },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const withNull = encodeProduceRequest(
+      { acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: null, headers: { gone: NULL_HEADER_VALUE } }] }] }] },
+      NOW,
+    )!;
+    // The record ends with one header: name "gone", value length -1 (zigzag 1).
+    assert.deepEqual([...withNull.subarray(-7)], [2, 8, ...Buffer.from('gone'), 1]);
+    assert.deepEqual(withNull, await kafkajsBytes({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: null, headers: { gone: NULL_HEADER_VALUE } }] }] }] }));
+  });
+
+  test('a transactional producer sets the batch attribute and writes its id', async () => {
+    await assertSameBytes({
+      acks: -1,
+      timeout: 30_000,
+      transactionalId: 'tx-1',
+      producerId: 12,
+      producerEpoch: 1,
+      topicData: [{ topic: 't', partitions: [{ partition: 0, firstSequence: 3, messages: [{ value: Buffer.from('z') }] }] }],
+    });
+  });
+
+  test('a compressed batch is left to kafkajs', () => {
+    assert.equal(encodeProduceRequest({ acks: -1, timeout: 1, compression: 1, topicData: [] }, NOW), null);
+  });
+});
+
+describe('encodeProduceInOnePass', () => {
+  /** A broker pool whose brokers negotiated `version`, recording what was sent. */
+  function pool(version: number) {
+    const sent: Array<{ apiVersion: number; body: unknown }> = [];
+    const definitions = { name: 'Produce' };
+    const broker: ProducingBroker = {
+      produce: async () => assert.fail('kafkajs produce called'),
+      lookupRequest: (apiKey, defs) => {
+        assert.equal(apiKey, 0);
+        assert.equal(defs, definitions);
+        return () => ({ request: { apiVersion: version, encode: async () => 'kafkajs' } });
+      },
+    };
+    const cluster = encodeProduceInOnePass(
+      { brokerPool: { createBroker: () => broker } },
+      {
+        apiKey: 0,
+        definitions,
+        send: async (_, request) => sent.push({ apiVersion: request.request.apiVersion, body: await request.request.encode() }),
+        encoder: (body) => ({ body }),
+      },
+    );
+    return { broker: cluster.brokerPool.createBroker({}), sent };
+  }
+  const request: ProduceRequest = { acks: -1, timeout: 5, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: Buffer.from('v') }] }] }] };
+
+  test('record-batch versions are encoded in one pass and sent through kafkajs', async () => {
+    const { broker, sent } = pool(7);
+    await broker.produce(request);
+    assert.equal(sent.length, 1);
+    assert.ok(Buffer.isBuffer((sent[0]!.body as { body: Buffer }).body));
+  });
+
+  test('message-set versions and compressed batches keep kafkajs encoding', async () => {
+    const old = pool(2);
+    await old.broker.produce(request);
+    assert.equal(old.sent[0]!.body, 'kafkajs');
+    const compressed = pool(7);
+    await compressed.broker.produce({ ...request, compression: 2 });
+    assert.equal(compressed.sent[0]!.body, 'kafkajs');
+  });
+});
