@@ -149,7 +149,7 @@ describe('encodeProduceInOnePass', () => {
       },
     };
     const cluster = encodeProduceInOnePass(
-      { brokerPool: { createBroker: () => broker } },
+      { brokerPool: { createBroker: (_options: object) => broker } },
       {
         apiKey: 0,
         definitions,
