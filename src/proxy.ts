@@ -3,6 +3,7 @@
  * listeners, and takes it apart again in the reverse order. main.ts adds the command line, the
  * embedded broker and signals; tests and benchmarks call startProxy directly.
  */
+import nodeCluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { BufferMemory } from './actors/producer/buffer-memory.ts';
 import type { ProducerPool } from './actors/producer/pool.ts';
@@ -33,6 +34,7 @@ import { produceAdmission } from './http/rate-limit/middleware.ts';
 import { Inspector } from './inspector/inspector.ts';
 import { createReadinessProbe } from './observability/readiness.ts';
 import { ProxyMetrics } from './observability/metrics.ts';
+import { machineMetrics } from './observability/worker-metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { Journal } from './journal/journal.ts';
 import { monitorJournal, reportJournalDamage } from './journal/journal-monitor.ts';
@@ -227,7 +229,8 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
           inspector: config.inspectorEnable
             ? new Inspector({ pool, consumers, journal: cluster?.journal ?? journal, cluster: cluster?.node ?? null, metadata, fetcher: own.fetcher, instanceTimeoutMs: config.consumerInstanceTimeoutMs })
             : null,
-          metrics,
+          // A worker's scrape answers every worker's metrics (its listener is shared with them).
+          metrics: nodeCluster.isWorker ? machineMetrics(metrics.registry) : metrics,
           openApi: openApiDocument,
           readiness,
           logger,

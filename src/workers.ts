@@ -17,6 +17,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { freePort } from './broker/free-port.ts';
 import { keyToEnvName, type Config } from './config/config.ts';
+import { serveWorkerMetrics } from './observability/worker-metrics.ts';
 
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000];
 
@@ -57,6 +58,7 @@ export async function workerRegistry(config: Config): Promise<{ listener: string
 /** Runs the workers until `stop` aborts, then stops them (each shuts down gracefully) and resolves. */
 export async function runWorkers(config: Config, logger: Logger, stop: AbortSignal): Promise<void> {
   const registry = await workerRegistry(config);
+  serveWorkerMetrics();
   const workers = new Map<number, Worker>();
   let stopping = false;
   const fork = (index: number, restarts: number) => {

@@ -38,7 +38,8 @@ export class ClusterMetrics {
     this.logWriteFailures = new Counter({ name: 'kafka_rest_cluster_session_log_failures_total', help: 'Times writing the sessions topic started failing (each outage counts once).', registers });
     this.restores = new Counter({ name: 'kafka_rest_cluster_sessions_topic_restores_total', help: 'Times this member found the sessions topic deleted, created it again and wrote its sessions back.', registers });
     this.restoredSessions = new Counter({ name: 'kafka_rest_cluster_restored_sessions_total', help: 'Consumer instances this member wrote back to a re-created sessions topic.', registers });
-    new Gauge({ name: 'kafka_rest_cluster_members', help: 'Members of the proxy cluster, as this member last saw the group.', registers, collect() { this.set(sample.members()); } });
+    // Every worker of a machine sees the same group: their aggregate (worker-metrics.ts) is the largest, not the sum.
+    new Gauge({ name: 'kafka_rest_cluster_members', help: 'Members of the proxy cluster, as this member last saw the group.', registers, aggregator: 'max', collect() { this.set(sample.members()); } });
     new Gauge({ name: 'kafka_rest_cluster_owned_partitions', help: 'Sessions partitions this member serves.', registers, collect() { this.set(sample.ownedPartitions()); } });
     new Gauge({ name: 'kafka_rest_cluster_session_log_pending_records', help: 'Session journal records not yet written to the sessions topic.', registers, collect() { this.set(sample.pendingRecords()); } });
   }
