@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +14,13 @@ import { bootstrapServers, createTopic, uniqueTopic } from '../helpers/cluster.t
 import { b64 } from '../helpers/consumer.ts';
 import { logLines } from '../helpers/journal-processes.ts';
 import { spawnProxy, type ProxyProcess } from '../helpers/process.ts';
+import { stopWorkers, until, workerPids } from '../helpers/workers.ts';
 import { freePort } from '../../src/broker/free-port.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-workers-metrics-'));
 let proxy: ProxyProcess | null = null;
 
-after(async () => {
-  if (proxy && proxy.child.exitCode === null) {
-    proxy.child.kill('SIGTERM');
-    await proxy.exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopWorkers(proxy, dir));
 
 /** One request on a connection of its own, so node:cluster hands each to the next worker. */
 function fresh(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -48,13 +43,6 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('workers=2 metrics', () => {
   it('every scrape answers both workers together, whichever worker takes it', async () => {
@@ -70,8 +58,7 @@ describe('workers=2 metrics', () => {
       'cluster.sessions.replication.factor': '1',
     });
     const running = proxy;
-    const listening = () => new Set(logLines(running.output()).filter((l) => l.msg === 'kafka-rest proxy listening').map((l) => l.id));
-    await until(() => listening().size === 2, 'both workers to listen');
+    await until(() => workerPids(running.output()).size === 2, 'both workers to listen');
     const topic = await createTopic(uniqueTopic('workers-metrics'), 1);
 
     const requests = 12;
@@ -100,7 +87,7 @@ describe('workers=2 metrics', () => {
 
     // A worker that cannot answer (stopped): a scrape is refused after a bounded wait, not answered
     // with the other worker's share alone, and works again once the worker is back.
-    const w1 = Number(logLines(running.output()).find((l) => l.msg === 'kafka-rest proxy listening' && l.id === 'w1')!.pid);
+    const w1 = workerPids(running.output()).get('w1')!;
     process.kill(w1, 'SIGSTOP');
     try {
       // One of the two connections reaches w0 (a stopped worker takes no connection off the queue).

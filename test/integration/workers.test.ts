@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,34 +13,16 @@ import { bootstrapServers, createTopic, uniqueTopic } from '../helpers/cluster.t
 import { b64, createConsumer, post, readUntil, records, text } from '../helpers/consumer.ts';
 import { logLines } from '../helpers/journal-processes.ts';
 import { spawnProxy, type ProxyProcess } from '../helpers/process.ts';
+import { stopWorkers, until, workerPids } from '../helpers/workers.ts';
 import { produce } from '../helpers/proxy.ts';
 import { freePort } from '../../src/broker/free-port.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-workers-'));
 let proxy: ProxyProcess | null = null;
 
-after(async () => {
-  if (proxy && proxy.child.exitCode === null) {
-    proxy.child.kill('SIGTERM');
-    await proxy.exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stopWorkers(proxy, dir));
 
-/** pid of each worker index, from their log lines (the latest start wins). */
-function workerPids(output: string): Map<string, number> {
-  const pids = new Map<string, number>();
-  for (const line of logLines(output)) if (typeof line.id === 'string' && line.msg === 'kafka-rest proxy listening') pids.set(line.id, Number(line.pid));
-  return pids;
-}
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('workers=2', () => {
   it('serves produce and consumers from both processes, restarts a killed worker, and stops on SIGTERM', async () => {
