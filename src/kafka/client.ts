@@ -10,6 +10,7 @@ import type { Consumer, ConsumerConfig, KafkaConfig } from 'kafkajs';
 import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
 import { encodeProduceInOnePass, type KafkaJSProduceProtocol, type ProducingCluster } from './produce-encoding.ts';
 import type { InternalBroker, InternalCluster } from './internal-cluster.ts';
+import { tapJoinGroup, type TappableCluster } from './member-id-tap.ts';
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, ConfigResourceTypes, Partitioners } = kafkajs;
 
@@ -90,36 +91,6 @@ export function createGroupMember(kafka: Kafka, config: ConsumerConfig, onMember
   }
 }
 
-type RequestBuilder = (request: { memberId?: string }) => unknown;
-interface TappableBroker {
-  lookupRequest(apiKey: number, definitions: unknown): RequestBuilder;
-}
-interface TappableCluster {
-  findGroupCoordinator(request: { groupId: string }): Promise<TappableBroker>;
-}
-
-function tapJoinGroup(cluster: TappableCluster, onMemberId: (memberId: string) => void): void {
-  const find = cluster.findGroupCoordinator.bind(cluster);
-  const tapped = new WeakSet<TappableBroker>();
-  cluster.findGroupCoordinator = async (request) => {
-    const broker = await find(request);
-    if (!tapped.has(broker)) {
-      tapped.add(broker);
-      const lookup = broker.lookupRequest.bind(broker);
-      // kafkajs's joinGroup sends the assigned id in its second JoinGroup request, built here.
-      broker.lookupRequest = (apiKey, definitions) => {
-        const build = lookup(apiKey, definitions);
-        if (apiKey !== API_KEYS.JoinGroup) return build;
-        return (joinRequest) => {
-          if (joinRequest.memberId) onMemberId(joinRequest.memberId);
-          return build(joinRequest);
-        };
-      };
-    }
-    return broker;
-  };
-}
-
 function clusterFactorySymbol(kafka: Kafka): symbol {
   const create = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   if (!create) throw new Error('this kafkajs version does not expose its cluster; pin kafkajs 2.2.4');
@@ -138,7 +109,7 @@ export type {
 // kafkajs internals behind the non-throwing fetch and the one-pass produce: request versions, errors.
 const require = createRequire(import.meta.url);
 const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
-const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; JoinGroup: number; Produce: number };
+const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; Produce: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 
 /** kafkajs's Produce request, for brokers that encode its body themselves (produce-encoding.ts). */
