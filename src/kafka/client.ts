@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Consumer, ConsumerConfig, KafkaConfig } from 'kafkajs';
 import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
 import { encodeProduceInOnePass, type KafkaJSProduceProtocol, type ProducingCluster } from './produce-encoding.ts';
+import { decodeFetchInOnePass, type DecodingCluster, type KafkaJSFetchProtocol } from './fetch-decoding.ts';
 import type { InternalBroker, InternalCluster } from './internal-cluster.ts';
 import { tapJoinGroup, type TappableCluster } from './member-id-tap.ts';
 
@@ -53,9 +54,9 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   });
   // Every client made from it (producers, consumers, admins, the fetcher) survives topic deletion.
   const create = clusterFactorySymbol(kafka);
-  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster & ProducingCluster>)[create]!;
+  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster & ProducingCluster & DecodingCluster>)[create]!;
   (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => {
-    const cluster = encodeProduceInOnePass(forgetDeletedTopics(factory.call(kafka, options)), produceProtocol());
+    const cluster = decodeFetchInOnePass(encodeProduceInOnePass(forgetDeletedTopics(factory.call(kafka, options)), produceProtocol()), fetchProtocol());
     clusterTap?.(cluster);
     return cluster;
   };
@@ -111,6 +112,9 @@ const require = createRequire(import.meta.url);
 const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
 const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; Produce: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js') as {
+  lookupCodecByAttributes(attributes: number): { decompress(buffer: Buffer): Promise<Buffer> } | null;
+};
 
 /** kafkajs's Produce request, for brokers that encode its body themselves (produce-encoding.ts). */
 function produceProtocol(): KafkaJSProduceProtocol {
@@ -121,6 +125,11 @@ function produceProtocol(): KafkaJSProduceProtocol {
     // An encoder that holds the body as its buffer (its two fields), rather than a copy of it.
     encoder: (body) => Object.assign(Object.create(KafkaJSEncoder.prototype) as object, { buf: body, offset: body.length }),
   };
+}
+
+/** kafkajs's Fetch request and codecs, for brokers that decode its responses themselves (fetch-decoding.ts). */
+function fetchProtocol(): KafkaJSFetchProtocol {
+  return { apiKey: API_KEYS.Fetch, codecFor: (attributes) => lookupCodecByAttributes(attributes) };
 }
 
 /** The KafkaJSProtocolError for a Kafka error code (with its `type` and `retriable`). */

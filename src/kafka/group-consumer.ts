@@ -99,7 +99,7 @@ export class GroupConsumer {
           for (let i = 0; i < messages.length; i++) {
             const m = messages[i]!;
             const record: FetchedRecord = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
-            const headers = fetchedHeaders(m.headers);
+            const headers = fetchedHeaders(m);
             if (headers) record.headers = headers;
             records[i] = record;
           }

@@ -1,36 +1,30 @@
 /**
  * Reports a group member's id as soon as the coordinator assigns one: kafkajs's joinGroup sends
  * the assigned id in its second JoinGroup request (KIP-394's MEMBER_ID_REQUIRED round), and this
- * sees that request being built. kafkajs builds requests with its broker's `lookupRequest`, which
- * it replaces every time the broker connects again; the tap is an accessor on the broker, so a
- * replaced lookup is tapped too and a rejoin after a lost coordinator connection still reports
- * its id.
+ * sees that request being built. The tap stays on the coordinator's request lookup when kafkajs
+ * replaces it on a reconnect (broker-lookup.ts), so a rejoin after a lost coordinator connection
+ * still reports its id.
  */
+import { interceptLookups, type LookupBroker, type RequestLookup } from './broker-lookup.ts';
 
 /** Kafka's JoinGroup API key. */
 const JOIN_GROUP = 11;
 
-type RequestBuilder = (request: { memberId?: string }) => unknown;
-type Lookup = (apiKey: number, definitions: unknown) => RequestBuilder;
-
-/** The parts of kafkajs 2.2.4's Broker and Cluster this needs (kafkajs is pinned exactly). */
-export interface TappableBroker {
-  lookupRequest: Lookup;
-}
+/** The part of kafkajs 2.2.4's Cluster this needs (kafkajs is pinned exactly). */
 export interface TappableCluster {
-  findGroupCoordinator(request: { groupId: string }): Promise<TappableBroker>;
+  findGroupCoordinator(request: { groupId: string }): Promise<LookupBroker>;
 }
 
 export function tapJoinGroup(cluster: TappableCluster, onMemberId: (memberId: string) => void): void {
   const find = cluster.findGroupCoordinator.bind(cluster);
-  const tapped = new WeakSet<TappableBroker>();
+  const tapped = new WeakSet<LookupBroker>();
   const tap =
-    (lookup: Lookup): Lookup =>
+    (lookup: RequestLookup): RequestLookup =>
     (apiKey, definitions) => {
       const build = lookup(apiKey, definitions);
       if (apiKey !== JOIN_GROUP) return build;
       return (joinRequest) => {
-        if (joinRequest.memberId) onMemberId(joinRequest.memberId);
+        if (typeof joinRequest.memberId === 'string' && joinRequest.memberId) onMemberId(joinRequest.memberId);
         return build(joinRequest);
       };
     };
@@ -38,13 +32,7 @@ export function tapJoinGroup(cluster: TappableCluster, onMemberId: (memberId: st
     const broker = await find(request);
     if (!tapped.has(broker)) {
       tapped.add(broker);
-      let lookup = tap(broker.lookupRequest.bind(broker));
-      Object.defineProperty(broker, 'lookupRequest', {
-        configurable: true,
-        enumerable: true,
-        get: () => lookup,
-        set: (replaced: Lookup) => (lookup = tap(replaced)),
-      });
+      interceptLookups(broker, tap);
     }
     return broker;
   };

@@ -257,7 +257,7 @@ export class PartitionFetcher {
     const { messages, nextOffset } = visibleRecords(fetched.messages, fetched.abortedTransactions, from, this.isolationLevel);
     for (const m of messages) {
       const record: FetchedRecord = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) };
-      const headers = fetchedHeaders(m.headers);
+      const headers = fetchedHeaders(m);
       if (headers) record.headers = headers;
       result.records.push(record);
     }

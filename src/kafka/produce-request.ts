@@ -7,7 +7,8 @@
  *
  * Input is what kafkajs's producer hands its broker (`broker.produce`), so kafkajs keeps doing
  * everything else: partition leaders, idempotent sequence numbers, retries. The bytes are those
- * kafkajs writes for the same request (a unit test compares them), but for one thing: timestamps
+ * kafkajs writes for the same request (a unit test compares them), but for two things: headers
+ * keep the order they were given in (RECORD_HEADERS; kafkajs groups them by name), and timestamps
  * are compared as numbers to find a batch's first and largest, where kafkajs sorts them as strings.
  * Compressed batches are left to kafkajs (`encodeProduceRequest` answers null).
  */
@@ -15,12 +16,19 @@ import { crc32c } from './crc32c.ts';
 
 type Bytes = Buffer | string | null | undefined;
 
+/**
+ * A message's headers in their order, beside the object kafkajs needs (record-headers.ts): what
+ * this encoder writes when the message has it.
+ */
+export const RECORD_HEADERS = Symbol('kafka-rest:recordHeaders');
+
 /** A message as kafkajs's producer has it; headers as kafkajs keeps them (a repeated name holds a list). */
 export interface ProduceMessage {
   key?: Bytes;
   value?: Bytes;
   timestamp?: number | string | null;
   headers?: Record<string, Bytes | Bytes[]>;
+  [RECORD_HEADERS]?: ReadonlyArray<{ key: string; value: Buffer | null }>;
 }
 
 export interface ProduceRequest {
@@ -124,7 +132,7 @@ function measureBatch(messages: ProduceMessage[], now: number): MeasuredBatch {
   let bytes = BATCH_HEADER + CHECKSUMMED_HEADER;
   const bodies = messages.map((message, i) => {
     let body = 1 + varLongSize(timestamps[i]! - firstTimestamp) + varIntSize(i) + bytesSize(message.key) + bytesSize(message.value);
-    const headers = headerList(message.headers);
+    const headers = headerList(message);
     body += varIntSize(headers.length);
     for (const [key, value] of headers) body += bytesSize(key) + bytesSize(value === NULL_HEADER_VALUE ? null : value);
     bytes += varIntSize(body) + body;
@@ -140,7 +148,7 @@ function writeRecord(out: Writer, message: ProduceMessage, index: number, batch:
   out.varInt(index);
   out.bytes(message.key);
   out.bytes(message.value);
-  const headers = headerList(message.headers);
+  const headers = headerList(message);
   out.varInt(headers.length);
   for (const [key, value] of headers) {
     out.bytes(key);
@@ -150,8 +158,11 @@ function writeRecord(out: Writer, message: ProduceMessage, index: number, batch:
 
 const NO_HEADERS: Array<[string, Bytes]> = [];
 
-/** kafkajs's order: names as Object.keys gives them, a list's values in turn. */
-function headerList(headers: ProduceMessage['headers']): Array<[string, Bytes]> {
+/** The message's own order when it has one; else kafkajs's: names as Object.keys gives them, a list's values in turn. */
+function headerList(message: ProduceMessage): Array<[string, Bytes]> {
+  const ordered = message[RECORD_HEADERS];
+  if (ordered !== undefined) return ordered.map(({ key, value }) => [key, value]);
+  const { headers } = message;
   if (headers === undefined) return NO_HEADERS;
   const list: Array<[string, Bytes]> = [];
   for (const key of Object.keys(headers)) {

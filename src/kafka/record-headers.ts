@@ -1,8 +1,11 @@
 /**
- * Record headers for kafkajs, whose messages carry them as an object: a name given more than once
- * becomes a list, so the values of one name keep their order, but names given in between do not
- * keep theirs (`a, b, a` is written `a, a, b`). Readers look headers up by name, so this rarely
- * matters; docs/COMPATIBILITY.md says it.
+ * Record headers on their way through kafkajs, whose messages carry them as an object: a name
+ * given more than once becomes a list, so the values of one name keep their order but names given
+ * in between do not keep theirs (`a, b, a` would be `a, a, b`). The proxy's own encoder and
+ * decoder (produce-request.ts, fetch-response.ts) keep the order: a produced message also carries
+ * its headers as a list (RECORD_HEADERS), and a fetched one as the record has them
+ * (ORDERED_HEADERS). Only what kafkajs still encodes or decodes itself (compressed produce
+ * batches, pre-0.11 brokers, other Fetch versions) is grouped by name.
  *
  * A null value (Kafka allows it, and Confluent's v3 produce writes it) cannot be given to kafkajs
  * 2.2.4 as null: its record encoder measures every header value with Buffer.byteLength before
@@ -12,6 +15,7 @@
  * measured it stays right.
  */
 import { KafkaJSEncoder } from './client.ts';
+import { ORDERED_HEADERS, type OrderedHeader } from './fetch-response.ts';
 import { NULL_HEADER_VALUE } from './produce-request.ts';
 import type { RecordHeader } from './record-producer.ts';
 
@@ -43,12 +47,16 @@ export function headersSize(headers: readonly RecordHeader[]): number {
 }
 
 /**
- * A fetched record's headers as a list, from kafkajs's decoded object (a name given more than once
- * holds a list of its values, in order; a null value is null). kafkajs has already grouped them by
- * name, so `a, b, a` comes out `a, a, b`, and names that are array indices ("0", "42") come first,
- * in numeric order, as in any JavaScript object. undefined when there are none.
+ * A fetched record's headers as a list: in the record's order when the proxy's decoder read it,
+ * else from kafkajs's decoded object (a name given more than once holds a list of its values, in
+ * order; a null value is null), which has grouped them by name: `a, b, a` comes out `a, a, b`,
+ * and names that are array indices ("0", "42") come first, in numeric order, as in any JavaScript
+ * object. undefined when there are none.
  */
-export function fetchedHeaders(headers: unknown): RecordHeader[] | undefined {
+export function fetchedHeaders(message: { headers?: unknown; [ORDERED_HEADERS]?: OrderedHeader[] }): RecordHeader[] | undefined {
+  const ordered = message[ORDERED_HEADERS];
+  if (ordered !== undefined) return ordered.map(({ key, value }) => ({ key: String(key), value }));
+  const { headers } = message;
   if (typeof headers !== 'object' || headers === null) return undefined;
   let list: RecordHeader[] | undefined;
   // for-in, not Object.entries: most records have no headers, and this runs for every record.

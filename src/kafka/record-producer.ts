@@ -21,6 +21,7 @@ import { Partitioners } from './client.ts';
 import { ErrorCode } from '../errors.ts';
 import { describeKafkaError, rootCause, type KafkaFailure } from './kafka-error.ts';
 import { kafkaHeaders, headersSize } from './record-headers.ts';
+import { RECORD_HEADERS } from './produce-request.ts';
 
 /** A record header: a name (which may repeat within a record) and bytes, or null. */
 export interface RecordHeader {
@@ -225,7 +226,7 @@ export class RecordProducer {
       let messages = byTopic.get(record.topic);
       if (!messages) byTopic.set(record.topic, (messages = []));
       const message: Message = { key: record.key, value: record.value, partition: record.partition };
-      if (record.headers !== undefined && record.headers.length > 0) message.headers = kafkaHeaders(record.headers);
+      if (record.headers !== undefined && record.headers.length > 0) Object.assign(message, { headers: kafkaHeaders(record.headers), [RECORD_HEADERS]: record.headers });
       // A string: kafkajs treats a timestamp of 0 (a number) as unset.
       if (record.timestamp !== undefined) message.timestamp = String(record.timestamp);
       messages.push(message);
