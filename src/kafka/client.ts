@@ -112,7 +112,8 @@ const require = createRequire(import.meta.url);
 const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
 const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; Produce: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
-const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js') as {
+const { lookupCodec, lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js') as {
+  lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer> } | null;
   lookupCodecByAttributes(attributes: number): { decompress(buffer: Buffer): Promise<Buffer> } | null;
 };
 
@@ -124,6 +125,11 @@ function produceProtocol(): KafkaJSProduceProtocol {
     send: (broker, request) => sendRequestOf(broker as unknown as KafkaJSBroker).call(broker, request as unknown as ProtocolRequest),
     // An encoder that holds the body as its buffer (its two fields), rather than a copy of it.
     encoder: (body) => Object.assign(Object.create(KafkaJSEncoder.prototype) as object, { buf: body, offset: body.length }),
+    compress: async (codec, records) => {
+      const compressor = lookupCodec(codec);
+      if (!compressor) throw new Error(`no codec for compression ${codec}`);
+      return compressor.compress({ buffer: records });
+    },
   };
 }
 

@@ -3,8 +3,8 @@
  * `encodeProduceRequest` (one pass, one Buffer) instead of kafkajs's own encoder. Everything
  * else stays kafkajs's: the version negotiated with the broker, the connection and its request
  * queue, the response and its errors, and the producer above it (leaders, idempotent sequence
- * numbers, retries). Versions before 3 (message sets, brokers older than 0.11) and compressed
- * batches are still encoded by kafkajs.
+ * numbers, retries) and its compression codecs. Versions before 3 (message sets, brokers older
+ * than 0.11) are still encoded by kafkajs.
  */
 import { encodeProduceRequest, type ProduceRequest } from './produce-request.ts';
 
@@ -29,6 +29,8 @@ export interface KafkaJSProduceProtocol {
   send(broker: ProducingBroker, request: ProtocolRequest): Promise<unknown>;
   /** A kafkajs encoder holding `body`, as a request's encode() answers one. */
   encoder(body: Buffer): unknown;
+  /** Compresses a batch's records with kafkajs's codec `codec` (its CompressionTypes number). */
+  compress(codec: number, records: Buffer): Promise<Buffer>;
 }
 
 const FIRST_RECORD_BATCH_VERSION = 3;
@@ -43,8 +45,8 @@ export function encodeProduceInOnePass<C extends ProducingCluster>(cluster: C, k
       const full: ProduceRequest = { ...request, acks: request.acks ?? -1, timeout: request.timeout ?? 30_000, compression: request.compression ?? 0 };
       const protocolRequest = broker.lookupRequest(kafkajs.apiKey, kafkajs.definitions)(full);
       if (protocolRequest.request.apiVersion >= FIRST_RECORD_BATCH_VERSION) {
-        const body = encodeProduceRequest(full);
-        if (body !== null) protocolRequest.request.encode = async () => kafkajs.encoder(body);
+        const compress = (records: Buffer) => kafkajs.compress(full.compression!, records);
+        protocolRequest.request.encode = async () => kafkajs.encoder(await encodeProduceRequest(full, { compress }));
       }
       return kafkajs.send(broker, protocolRequest);
     };

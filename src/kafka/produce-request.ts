@@ -10,7 +10,7 @@
  * kafkajs writes for the same request (a unit test compares them), but for two things: headers
  * keep the order they were given in (RECORD_HEADERS; kafkajs groups them by name), and timestamps
  * are compared as numbers to find a batch's first and largest, where kafkajs sorts them as strings.
- * Compressed batches are left to kafkajs (`encodeProduceRequest` answers null).
+ * A compressed batch's records are written the same way and compressed with kafkajs's codec.
  */
 import { crc32c } from './crc32c.ts';
 
@@ -52,21 +52,44 @@ export interface ProduceRequest {
 export const NULL_HEADER_VALUE = Buffer.alloc(0);
 
 const MAGIC = 2;
+const COMPRESSION_CODEC_MASK = 0x07;
 const TRANSACTIONAL = 0x10;
 /** Base offset, length, leader epoch, magic, CRC, then the checksummed header fields and the record count. */
 const BATCH_HEADER = 8 + 4 + 4 + 1 + 4;
 const CHECKSUMMED_HEADER = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 
-/** The request body, or null when kafkajs must encode it (a compressed batch). */
-export function encodeProduceRequest(request: ProduceRequest, now = Date.now()): Buffer | null {
-  if ((request.compression ?? 0) !== 0) return null;
+/** Compresses a batch's records (kafkajs's codec for the request's `compression`). */
+export type Compress = (records: Buffer) => Promise<Buffer>;
+
+export interface EncodeOptions {
+  /** Needed when the request is compressed. */
+  compress?: Compress;
+  /** The time of records without a timestamp (as kafkajs: when the request is encoded). */
+  now?: number;
+}
+
+export async function encodeProduceRequest(request: ProduceRequest, options: EncodeOptions = {}): Promise<Buffer> {
+  const now = options.now ?? Date.now();
+  const codec = (request.compression ?? 0) & COMPRESSION_CODEC_MASK;
   const transactionalId = request.transactionalId ?? null;
   const producerId = BigInt((request.producerId ?? -1).toString());
   const producerEpoch = request.producerEpoch ?? 0;
-  const attributes = transactionalId ? TRANSACTIONAL : 0;
+  const attributes = codec | (transactionalId ? TRANSACTIONAL : 0);
 
-  // First pass: every record's size, so the request is allocated once.
+  // First pass: every record's size, so the request is allocated once; compressed records are
+  // written and compressed first, and their size is the compressed size.
   const batches = request.topicData.map(({ partitions }) => partitions.map(({ messages }) => measureBatch(messages, now)));
+  if (codec !== 0) {
+    const { compress } = options;
+    if (!compress) throw new Error('a compressed produce request needs its codec');
+    for (const [t, { partitions }] of request.topicData.entries()) {
+      for (const [p, { messages }] of partitions.entries()) {
+        const batch = batches[t]![p]!;
+        batch.compressed = await compress(encodeRecords(messages, batch));
+        batch.bytes = BATCH_HEADER + CHECKSUMMED_HEADER + batch.compressed.length;
+      }
+    }
+  }
   let size = stringSize(transactionalId) + 2 + 4 + 4;
   request.topicData.forEach(({ topic, partitions }, t) => {
     size += stringSize(topic) + 4;
@@ -99,7 +122,8 @@ export function encodeProduceRequest(request: ProduceRequest, now = Date.now()):
       out.int16(producerEpoch);
       out.int32(firstSequence ?? 0);
       out.int32(messages.length);
-      messages.forEach((message, i) => writeRecord(out, message, i, batch));
+      if (batch.compressed) out.raw(batch.compressed);
+      else messages.forEach((message, i) => writeRecord(out, message, i, batch));
       out.buffer.writeUInt32BE(crc32c(out.buffer, checksummed, out.offset), crcAt);
     });
   });
@@ -109,6 +133,8 @@ export function encodeProduceRequest(request: ProduceRequest, now = Date.now()):
 
 interface MeasuredBatch {
   bytes: number;
+  /** The batch's records, compressed (a compressed request only). */
+  compressed?: Buffer;
   firstTimestamp: number;
   maxTimestamp: number;
   /** Each record's timestamp (as kafkajs: now when it has none). */
@@ -139,6 +165,13 @@ function measureBatch(messages: ProduceMessage[], now: number): MeasuredBatch {
     return body;
   });
   return { bytes, firstTimestamp, maxTimestamp, timestamps, bodies };
+}
+
+/** A batch's records alone, for its codec to compress. */
+function encodeRecords(messages: ProduceMessage[], batch: MeasuredBatch): Buffer {
+  const out = new Writer(Buffer.allocUnsafe(batch.bytes - BATCH_HEADER - CHECKSUMMED_HEADER));
+  messages.forEach((message, i) => writeRecord(out, message, i, batch));
+  return out.buffer;
 }
 
 function writeRecord(out: Writer, message: ProduceMessage, index: number, batch: MeasuredBatch): void {
@@ -250,6 +283,9 @@ class Writer {
       unsigned = Math.floor(unsigned / 0x80);
     }
     this.buffer[this.offset++] = unsigned;
+  }
+  raw(bytes: Buffer): void {
+    this.offset += bytes.copy(this.buffer, this.offset);
   }
   /** Kafka's varint-length bytes: -1 for null. */
   bytes(value: Bytes): void {

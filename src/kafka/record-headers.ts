@@ -4,8 +4,8 @@
  * in between do not keep theirs (`a, b, a` would be `a, a, b`). The proxy's own encoder and
  * decoder (produce-request.ts, fetch-response.ts) keep the order: a produced message also carries
  * its headers as a list (RECORD_HEADERS), and a fetched one as the record has them
- * (ORDERED_HEADERS). Only what kafkajs still encodes or decodes itself (compressed produce
- * batches, pre-0.11 brokers, other Fetch versions) is grouped by name.
+ * (ORDERED_HEADERS). Only what kafkajs still encodes or decodes itself (brokers older than 2.3,
+ * record sets in the legacy format, which has no headers anyway) would be grouped by name.
  *
  * A null value (Kafka allows it, and Confluent's v3 produce writes it) cannot be given to kafkajs
  * 2.2.4 as null: its record encoder measures every header value with Buffer.byteLength before

@@ -292,3 +292,20 @@ test('record.metadata is journaled with the instance: it survives a restart, and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('headers keep their order through compressed batches too (produced with compression.type=lz4)', async () => {
+  const topic = await createTopic(uniqueTopic('headers-lz4'), 1);
+  const proxy = await startTestProxy({ 'compression.type': 'lz4' });
+  try {
+    const headers = [{ key: 'x', value: b64('1') }, { key: 'y', value: null }, { key: 'x', value: b64('3') }];
+    const reply = await produce(proxy, `/topics/${topic}`, { records: [{ value: b64('packed'), headers, timestamp: T1 }] });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const base = await assigned(proxy.url, topic, { 'record.metadata': true });
+    assert.equal(
+      await rawRecords(base, BINARY),
+      `[{"topic":"${topic}","key":null,"value":"${b64('packed')}","partition":0,"offset":0,"timestamp":${T1},"headers":[{"key":"x","value":"MQ=="},{"key":"y","value":null},{"key":"x","value":"Mw=="}]}]`,
+    );
+  } finally {
+    await proxy.close();
+  }
+});

@@ -19,7 +19,7 @@ const PRODUCE_HEADER = 2 + 2 + 4 + 4; // transactional id (null), acks, timeout,
 /** One record batch as a producer writes it, with its base offset and attribute bits set. */
 async function batch(messages: ProduceMessage[], options: { baseOffset?: number; attributes?: number; gzip?: boolean; producerId?: number } = {}): Promise<Buffer> {
   const request = { acks: -1, timeout: 1, producerId: options.producerId ?? -1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] };
-  const body = options.gzip ? (await produceV7({ ...request, compression: 1 }).encode()).buffer : encodeProduceRequest(request, 1_764_633_600_000)!;
+  const body = options.gzip ? (await produceV7({ ...request, compression: 1 }).encode()).buffer : await encodeProduceRequest(request, { now: 1_764_633_600_000 });
   // After the request header: topic name (2 + 1), partition count, partition, record set size.
   const bytes = Buffer.from(body.subarray(PRODUCE_HEADER + 3 + 4 + 4 + 4));
   bytes.writeBigInt64BE(BigInt(options.baseOffset ?? 0), 0);

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { crc32c } from '../../src/kafka/crc32c.ts';
-import { encodeProduceRequest, NULL_HEADER_VALUE, type ProduceRequest } from '../../src/kafka/produce-request.ts';
+import { encodeProduceRequest, NULL_HEADER_VALUE, RECORD_HEADERS, type ProduceMessage, type ProduceRequest } from '../../src/kafka/produce-request.ts';
 import { encodeProduceInOnePass, type ProducingBroker } from '../../src/kafka/produce-encoding.ts';
 import '../../src/kafka/record-headers.ts'; // teaches kafkajs's encoder NULL_HEADER_VALUE
 
@@ -13,6 +13,7 @@ type Encoded = { buffer: Buffer };
 const produceV7 = require('kafkajs/src/protocol/requests/produce/v7/request.js') as (request: object) => { encode(): Promise<Encoded> };
 const kafkajsCrc32c = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (buffer: Buffer) => number;
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(value: string | number): object };
+const { lookupCodec } = require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodec(type: number): { compress(encoder: { buffer: Buffer }): Promise<Buffer> } | null };
 
 const NOW = 1_764_633_600_123;
 
@@ -27,10 +28,11 @@ async function kafkajsBytes(request: ProduceRequest): Promise<Buffer> {
   }
 }
 
+/** kafkajs's gzip codec, as kafkajs compresses a batch's records. */
+const gzip = (records: Buffer) => lookupCodec(1)!.compress({ buffer: records });
+
 async function assertSameBytes(request: ProduceRequest): Promise<void> {
-  const ours = encodeProduceRequest(request, NOW);
-  assert.ok(ours);
-  assert.deepEqual(ours, await kafkajsBytes(request));
+  assert.deepEqual(await encodeProduceRequest(request, { now: NOW, compress: gzip }), await kafkajsBytes(request));
 }
 
 describe('crc32c', () => {
@@ -110,10 +112,10 @@ describe('encodeProduceRequest', () => {
         },
       ],
     });
-    const withNull = encodeProduceRequest(
+    const withNull = await encodeProduceRequest(
       { acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: null, headers: { gone: NULL_HEADER_VALUE } }] }] }] },
-      NOW,
-    )!;
+      { now: NOW },
+    );
     // The record ends with one header: name "gone", value length -1 (zigzag 1).
     assert.deepEqual([...withNull.subarray(-7)], [2, 8, ...Buffer.from('gone'), 1]);
     assert.deepEqual(withNull, await kafkajsBytes({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: null, headers: { gone: NULL_HEADER_VALUE } }] }] }] }));
@@ -130,8 +132,21 @@ describe('encodeProduceRequest', () => {
     });
   });
 
-  test('a compressed batch is left to kafkajs', () => {
-    assert.equal(encodeProduceRequest({ acks: -1, timeout: 1, compression: 1, topicData: [] }, NOW), null);
+  test('gzip-compressed batches: the records compressed with kafkajs\'s codec, the rest as uncompressed', async () => {
+    const messages = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(200, i), headers: { h: Buffer.from([i]) } }));
+    await assertSameBytes({ acks: -1, timeout: 30_000, compression: 1, producerId: 9, topicData: [{ topic: 'z', partitions: [{ partition: 0, firstSequence: 5, messages }, { partition: 1, messages: messages.slice(0, 3) }] }] });
+  });
+
+  test('headers given as a list are written in that order, where kafkajs would group them by name', async () => {
+    const headers = [{ key: 'a', value: Buffer.from('1') }, { key: 'b', value: null }, { key: 'a', value: Buffer.from('3') }];
+    const message: ProduceMessage = { value: Buffer.from('x'), headers: { a: [Buffer.from('1'), Buffer.from('3')], b: NULL_HEADER_VALUE }, [RECORD_HEADERS]: headers };
+    const body = await encodeProduceRequest({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [message] }] }] }, { now: NOW });
+    // The record ends with its headers: count 3 (zigzag 6), then a=1, b=null (length -1, zigzag 1), a=3.
+    assert.deepEqual([...body.subarray(-12)], [6, 2, 97, 2, 49, 2, 98, 1, 2, 97, 2, 51]);
+  });
+
+  test('a compressed request without its codec is refused, not sent uncompressed', async () => {
+    await assert.rejects(encodeProduceRequest({ acks: -1, timeout: 1, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: Buffer.from('v') }] }] }] }), /needs its codec/);
   });
 });
 
@@ -155,6 +170,7 @@ describe('encodeProduceInOnePass', () => {
         definitions,
         send: async (_, request) => sent.push({ apiVersion: request.request.apiVersion, body: await request.request.encode() }),
         encoder: (body) => ({ body }),
+        compress: async (codec, records) => Buffer.concat([Buffer.from(`codec ${codec}:`), records]),
       },
     );
     return { broker: cluster.brokerPool.createBroker({}), sent };
@@ -168,12 +184,15 @@ describe('encodeProduceInOnePass', () => {
     assert.ok(Buffer.isBuffer((sent[0]!.body as { body: Buffer }).body));
   });
 
-  test('message-set versions and compressed batches keep kafkajs encoding', async () => {
+  test('compressed batches are encoded in one pass with the request\'s codec', async () => {
+    const { broker, sent } = pool(7);
+    await broker.produce({ ...request, compression: 2 });
+    assert.match((sent[0]!.body as { body: Buffer }).body.toString('latin1'), /codec 2:/);
+  });
+
+  test('message-set versions keep kafkajs encoding', async () => {
     const old = pool(2);
     await old.broker.produce(request);
     assert.equal(old.sent[0]!.body, 'kafkajs');
-    const compressed = pool(7);
-    await compressed.broker.produce({ ...request, compression: 2 });
-    assert.equal(compressed.sent[0]!.body, 'kafkajs');
   });
 });
