@@ -46,3 +46,35 @@ function compose(broker: LookupBroker, state: Intercepted): RequestLookup {
   const base: RequestLookup = (apiKey, definitions) => state.raw.call(broker, apiKey, definitions);
   return state.wrappers.reduce((lookup, wrap) => wrap(lookup), base);
 }
+
+/** A request as kafkajs's lookup builds it: what to send, and how to read the answer. */
+export interface BuiltRequest {
+  request: { apiVersion: number; encode(): Promise<unknown> };
+  response: { decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown> };
+}
+
+/** The part of kafkajs 2.2.4's Cluster this needs: the pool that creates its brokers. */
+export interface BrokerFactory {
+  brokerPool: { createBroker(options: object): LookupBroker };
+}
+
+/**
+ * On every broker the cluster creates, each request of API `apiKey` that kafkajs builds is handed
+ * to `rewrite` with the arguments it was built from; what `rewrite` answers is what kafkajs sends.
+ */
+export function interceptApi<C extends BrokerFactory>(cluster: C, apiKey: number, rewrite: (built: BuiltRequest, args: Record<string, unknown>) => BuiltRequest): C {
+  const pool = cluster.brokerPool;
+  const createBroker = pool.createBroker.bind(pool);
+  const intercept =
+    (lookup: RequestLookup): RequestLookup =>
+    (key, definitions) => {
+      const build = lookup(key, definitions);
+      return key === apiKey ? (args) => rewrite(build(args) as BuiltRequest, args) : build;
+    };
+  pool.createBroker = (options) => {
+    const broker = createBroker(options);
+    interceptLookups(broker, intercept);
+    return broker;
+  };
+  return cluster;
+}

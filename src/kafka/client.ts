@@ -8,8 +8,9 @@ import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Consumer, ConsumerConfig, KafkaConfig } from 'kafkajs';
 import { forgetDeletedTopics, type HealableCluster } from './deleted-topics.ts';
-import { encodeProduceInOnePass, type KafkaJSProduceProtocol, type ProducingCluster } from './produce-encoding.ts';
-import { decodeFetchInOnePass, type DecodingCluster, type KafkaJSFetchProtocol } from './fetch-decoding.ts';
+import type { BrokerFactory } from './broker-lookup.ts';
+import { encodeProduceInOnePass, type KafkaJSProduceProtocol } from './produce-encoding.ts';
+import { decodeFetchInOnePass, type KafkaJSFetchProtocol } from './fetch-decoding.ts';
 import type { InternalBroker, InternalCluster } from './internal-cluster.ts';
 import { tapJoinGroup, type TappableCluster } from './member-id-tap.ts';
 
@@ -54,7 +55,7 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   });
   // Every client made from it (producers, consumers, admins, the fetcher) survives topic deletion.
   const create = clusterFactorySymbol(kafka);
-  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster & ProducingCluster & DecodingCluster>)[create]!;
+  const factory = (kafka as unknown as Record<symbol, (options: object) => HealableCluster & BrokerFactory>)[create]!;
   (kafka as unknown as Record<symbol, unknown>)[create] = (options: object) => {
     const cluster = decodeFetchInOnePass(encodeProduceInOnePass(forgetDeletedTopics(factory.call(kafka, options)), produceProtocol()), fetchProtocol());
     clusterTap?.(cluster);
@@ -109,7 +110,7 @@ export type {
 
 // kafkajs internals behind the non-throwing fetch and the one-pass produce: request versions, errors.
 const require = createRequire(import.meta.url);
-const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
 const API_KEYS = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; Produce: number };
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 const { lookupCodec, lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression/index.js') as {
@@ -121,8 +122,6 @@ const { lookupCodec, lookupCodecByAttributes } = require('kafkajs/src/protocol/m
 function produceProtocol(): KafkaJSProduceProtocol {
   return {
     apiKey: API_KEYS.Produce,
-    definitions: requests.Produce,
-    send: (broker, request) => sendRequestOf(broker as unknown as KafkaJSBroker).call(broker, request as unknown as ProtocolRequest),
     // An encoder that holds the body as its buffer (its two fields), rather than a copy of it.
     encoder: (body) => Object.assign(Object.create(KafkaJSEncoder.prototype) as object, { buf: body, offset: body.length }),
     compress: async (codec, records) => {

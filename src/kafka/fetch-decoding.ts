@@ -5,17 +5,8 @@
  * consumer), and the consumer above it. Other versions and legacy record sets keep kafkajs's
  * decoding.
  */
-import { interceptLookups, type LookupBroker, type RequestLookup } from './broker-lookup.ts';
+import { interceptApi, type BrokerFactory } from './broker-lookup.ts';
 import { decodeFetchResponseV11, type Codec } from './fetch-response.ts';
-
-interface ProtocolRequest {
-  request: { apiVersion: number };
-  response: { decode(raw: Buffer): Promise<unknown> };
-}
-
-export interface DecodingCluster {
-  brokerPool: { createBroker(options: object): LookupBroker };
-}
 
 export interface KafkaJSFetchProtocol {
   apiKey: number;
@@ -25,25 +16,10 @@ export interface KafkaJSFetchProtocol {
 
 const ONE_PASS_VERSION = 11;
 
-export function decodeFetchInOnePass<C extends DecodingCluster>(cluster: C, kafkajs: KafkaJSFetchProtocol): C {
-  const pool = cluster.brokerPool;
-  const createBroker = pool.createBroker.bind(pool);
-  const decodeFetch =
-    (lookup: RequestLookup): RequestLookup =>
-    (apiKey, definitions) => {
-      const build = lookup(apiKey, definitions);
-      if (apiKey !== kafkajs.apiKey) return build;
-      return (request) => {
-        const built = build(request) as ProtocolRequest;
-        if (built.request.apiVersion !== ONE_PASS_VERSION) return built;
-        const { decode } = built.response;
-        return { ...built, response: { ...built.response, decode: async (raw: Buffer) => (await decodeFetchResponseV11(raw, kafkajs.codecFor)) ?? decode(raw) } };
-      };
-    };
-  pool.createBroker = (options) => {
-    const broker = createBroker(options);
-    interceptLookups(broker, decodeFetch);
-    return broker;
-  };
-  return cluster;
+export function decodeFetchInOnePass<C extends BrokerFactory>(cluster: C, kafkajs: KafkaJSFetchProtocol): C {
+  return interceptApi(cluster, kafkajs.apiKey, (built) => {
+    if (built.request.apiVersion !== ONE_PASS_VERSION) return built;
+    const { decode } = built.response;
+    return { ...built, response: { ...built.response, decode: async (raw) => (await decodeFetchResponseV11(raw, kafkajs.codecFor)) ?? decode(raw) } };
+  });
 }

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { crc32c } from '../../src/kafka/crc32c.ts';
 import { encodeProduceRequest, NULL_HEADER_VALUE, RECORD_HEADERS, type ProduceMessage, type ProduceRequest } from '../../src/kafka/produce-request.ts';
-import { encodeProduceInOnePass, type ProducingBroker } from '../../src/kafka/produce-encoding.ts';
+import type { BuiltRequest, LookupBroker, RequestLookup } from '../../src/kafka/broker-lookup.ts';
+import { encodeProduceInOnePass } from '../../src/kafka/produce-encoding.ts';
 import '../../src/kafka/record-headers.ts'; // teaches kafkajs's encoder NULL_HEADER_VALUE
 
 const require = createRequire(import.meta.url);
@@ -151,48 +152,31 @@ describe('encodeProduceRequest', () => {
 });
 
 describe('encodeProduceInOnePass', () => {
-  /** A broker pool whose brokers negotiated `version`, recording what was sent. */
-  function pool(version: number) {
-    const sent: Array<{ apiVersion: number; body: unknown }> = [];
-    const definitions = { name: 'Produce' };
-    const broker: ProducingBroker = {
-      produce: async () => assert.fail('kafkajs produce called'),
-      lookupRequest: (apiKey, defs) => {
-        assert.equal(apiKey, 0);
-        assert.equal(defs, definitions);
-        return () => ({ request: { apiVersion: version, encode: async () => 'kafkajs' } });
-      },
-    };
+  /** A broker that negotiated Produce `version`; kafkajs's own encode answers 'kafkajs'. */
+  function broker(version: number) {
+    const lookup: RequestLookup = (apiKey) => () => ({ request: { apiKey, apiVersion: version, encode: async () => 'kafkajs' }, response: {} });
     const cluster = encodeProduceInOnePass(
-      { brokerPool: { createBroker: (_options: object) => broker } },
-      {
-        apiKey: 0,
-        definitions,
-        send: async (_, request) => sent.push({ apiVersion: request.request.apiVersion, body: await request.request.encode() }),
-        encoder: (body) => ({ body }),
-        compress: async (codec, records) => Buffer.concat([Buffer.from(`codec ${codec}:`), records]),
-      },
+      { brokerPool: { createBroker: (_options: object) => ({ lookupRequest: lookup }) } },
+      { apiKey: 0, encoder: (body) => ({ body }), compress: async (codec, records) => Buffer.concat([Buffer.from(`codec ${codec}:`), records]) },
     );
-    return { broker: cluster.brokerPool.createBroker({}), sent };
+    return cluster.brokerPool.createBroker({});
   }
-  const request: ProduceRequest = { acks: -1, timeout: 5, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: Buffer.from('v') }] }] }] };
+  /** What the broker would send for these arguments of kafkajs's broker.produce. */
+  const encoded = async (b: LookupBroker, request: ProduceRequest, apiKey = 0) => (b.lookupRequest(apiKey, {})(request as unknown as Record<string, unknown>) as BuiltRequest).request.encode();
+  const request: ProduceRequest = { acks: -1, timeout: 5, compression: 0, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: Buffer.from('v'), timestamp: '1000' }] }] }] };
 
-  test('record-batch versions are encoded in one pass and sent through kafkajs', async () => {
-    const { broker, sent } = pool(7);
-    await broker.produce(request);
-    assert.equal(sent.length, 1);
-    assert.ok(Buffer.isBuffer((sent[0]!.body as { body: Buffer }).body));
+  test('record-batch versions are encoded in one pass, from the arguments kafkajs built the request from', async () => {
+    const { body } = (await encoded(broker(7), request)) as { body: Buffer };
+    assert.deepEqual(body, await encodeProduceRequest(request));
   });
 
   test('compressed batches are encoded in one pass with the request\'s codec', async () => {
-    const { broker, sent } = pool(7);
-    await broker.produce({ ...request, compression: 2 });
-    assert.match((sent[0]!.body as { body: Buffer }).body.toString('latin1'), /codec 2:/);
+    const { body } = (await encoded(broker(7), { ...request, compression: 2 })) as { body: Buffer };
+    assert.match(body.toString('latin1'), /codec 2:/);
   });
 
-  test('message-set versions keep kafkajs encoding', async () => {
-    const old = pool(2);
-    await old.broker.produce(request);
-    assert.equal(old.sent[0]!.body, 'kafkajs');
+  test('message-set versions and other requests keep kafkajs encoding', async () => {
+    assert.equal(await encoded(broker(2), request), 'kafkajs');
+    assert.equal(await encoded(broker(7), request, 3), 'kafkajs');
   });
 });
