@@ -141,6 +141,8 @@ interface MeasuredBatch {
   timestamps: number[];
   /** Each record's size after its length varint. */
   bodies: number[];
+  /** Each record's headers, in the order they are written. */
+  headers: ReadonlyArray<ReadonlyArray<OutgoingHeader>>;
 }
 
 function measureBatch(messages: ProduceMessage[], now: number): MeasuredBatch {
@@ -156,15 +158,15 @@ function measureBatch(messages: ProduceMessage[], now: number): MeasuredBatch {
   });
   if (firstTimestamp === Infinity) firstTimestamp = maxTimestamp = now;
   let bytes = BATCH_HEADER + CHECKSUMMED_HEADER;
+  const headers = messages.map(headerList);
   const bodies = messages.map((message, i) => {
     let body = 1 + varLongSize(timestamps[i]! - firstTimestamp) + varIntSize(i) + bytesSize(message.key) + bytesSize(message.value);
-    const headers = headerList(message);
-    body += varIntSize(headers.length);
-    for (const [key, value] of headers) body += bytesSize(key) + bytesSize(value === NULL_HEADER_VALUE ? null : value);
+    body += varIntSize(headers[i]!.length);
+    for (const { key, value } of headers[i]!) body += bytesSize(key) + bytesSize(value === NULL_HEADER_VALUE ? null : value);
     bytes += varIntSize(body) + body;
     return body;
   });
-  return { bytes, firstTimestamp, maxTimestamp, timestamps, bodies };
+  return { bytes, firstTimestamp, maxTimestamp, timestamps, bodies, headers };
 }
 
 /** A batch's records alone, for its codec to compress. */
@@ -181,27 +183,32 @@ function writeRecord(out: Writer, message: ProduceMessage, index: number, batch:
   out.varInt(index);
   out.bytes(message.key);
   out.bytes(message.value);
-  const headers = headerList(message);
+  const headers = batch.headers[index]!;
   out.varInt(headers.length);
-  for (const [key, value] of headers) {
+  for (const { key, value } of headers) {
     out.bytes(key);
     out.bytes(value === NULL_HEADER_VALUE ? null : value);
   }
 }
 
-const NO_HEADERS: Array<[string, Bytes]> = [];
+interface OutgoingHeader {
+  key: string;
+  value: Bytes;
+}
+
+const NO_HEADERS: OutgoingHeader[] = [];
 
 /** The message's own order when it has one; else kafkajs's: names as Object.keys gives them, a list's values in turn. */
-function headerList(message: ProduceMessage): Array<[string, Bytes]> {
+function headerList(message: ProduceMessage): ReadonlyArray<OutgoingHeader> {
   const ordered = message[RECORD_HEADERS];
-  if (ordered !== undefined) return ordered.map(({ key, value }) => [key, value]);
+  if (ordered !== undefined) return ordered;
   const { headers } = message;
   if (headers === undefined) return NO_HEADERS;
-  const list: Array<[string, Bytes]> = [];
+  const list: OutgoingHeader[] = [];
   for (const key of Object.keys(headers)) {
     const value = headers[key];
-    if (Array.isArray(value)) for (const one of value) list.push([key, one]);
-    else list.push([key, value]);
+    if (Array.isArray(value)) for (const one of value) list.push({ key, value: one });
+    else list.push({ key, value });
   }
   return list;
 }
