@@ -18,9 +18,9 @@ export const ORDERED_HEADERS = Symbol('kafka-rest:orderedHeaders');
 
 export type Codec = { decompress(buffer: Buffer): Promise<Buffer> } | null;
 
-/** A header as a record holds it: a name (null only in a malformed record) and bytes or null. */
+/** A header as a record holds it: a name and bytes or null. (A malformed null name reads "null", as kafkajs names it.) */
 export interface OrderedHeader {
-  key: string | null;
+  key: string;
   value: Buffer | null;
 }
 
@@ -231,11 +231,10 @@ function decodeRecord(reader: Reader, base: number, baseTime: number, appendTime
     // As kafkajs builds it: a plain object, a repeated name holding a list of its values.
     let folded: Record<string, Buffer | null | Array<Buffer | null>> = {};
     for (let h = 0; h < count; h++) {
-      const header = { key: reader.varString(), value: reader.varBytes() };
+      const header = { key: String(reader.varString()), value: reader.varBytes() };
       ordered[h] = header;
-      const name = String(header.key);
-      const present = folded[name];
-      folded = { ...folded, [name]: present === undefined ? header.value : Array.isArray(present) ? present.concat([header.value]) : [present, header.value] };
+      const present = folded[header.key];
+      folded = { ...folded, [header.key]: present === undefined ? header.value : Array.isArray(present) ? present.concat([header.value]) : [present, header.value] };
     }
     message.headers = folded;
     message[ORDERED_HEADERS] = ordered;

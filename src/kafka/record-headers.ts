@@ -55,7 +55,7 @@ export function headersSize(headers: readonly RecordHeader[]): number {
  */
 export function fetchedHeaders(message: { headers?: unknown; [ORDERED_HEADERS]?: OrderedHeader[] }): RecordHeader[] | undefined {
   const ordered = message[ORDERED_HEADERS];
-  if (ordered !== undefined) return ordered.map(({ key, value }) => ({ key: String(key), value }));
+  if (ordered !== undefined) return ordered;
   const { headers } = message;
   if (typeof headers !== 'object' || headers === null) return undefined;
   let list: RecordHeader[] | undefined;
