@@ -7,14 +7,15 @@ import nodeCluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { BufferMemory } from './actors/producer/buffer-memory.ts';
 import type { ProducerPool } from './actors/producer/pool.ts';
-import type { ConsumerDeps } from './actors/consumer/consumer-actor.ts';
 import { createClientSet } from './principals/client-set.ts';
 import { PrincipalClients, type KafkaLogin } from './principals/principal-clients.ts';
-import { forwarding, scoped } from './principals/scoped.ts';
+import { ownerClients } from './principals/owner-clients.ts';
+import { scoped } from './principals/scoped.ts';
 import { basicLogin, keystoreLogin, propagatePrincipal } from './http/auth/propagation.ts';
 import { readKeystoreIdentities } from './principals/keystore-identities.ts';
 import { StartupError } from './startup-error.ts';
 import { ConsumerSupervisor } from './actors/consumer/supervisor.ts';
+import { consumerSettings } from './actors/consumer/consumer-settings.ts';
 import type { Config } from './config/config.ts';
 import { createApp } from './http/app.ts';
 import { codecFor } from './codecs/index.ts';
@@ -44,10 +45,6 @@ import type { ClusterNode } from './cluster/cluster-node.ts';
 import { toKafkaConfig } from './config/kafka-client-options.ts';
 
 const READINESS_TIMEOUT_MS = 2_000;
-const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
-const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
-/** Records fetched ahead per consumer instance before fetching pauses. */
-const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface RunningProxy {
   /** One `http://host:port` per listener, with the port actually bound. */
@@ -126,17 +123,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
       createGroupConsumer: own.createGroupConsumer,
       // An owned instance reaches Kafka as its owner, with the credentials of its owner's last request.
       ...(principals && { kafkaFor: (owner: string) => ownerClients(principals, own.fetcher, owner) }),
-      settings: {
-        requestTimeoutMs: config.consumerRequestTimeoutMs,
-        requestMaxBytes: config.consumerRequestMaxBytes,
-        fetchMinBytes: config.fetchMinBytes,
-        instanceTimeoutMs: config.consumerInstanceTimeoutMs,
-        bufferMaxBytes: CONSUMER_BUFFER_MAX_BYTES,
-        maxBytesPerPartition: config.consumer.maxBytesPerPartition ?? DEFAULT_MAX_PARTITION_FETCH_BYTES,
-        autoCommitIntervalMs: config.consumer.autoCommitInterval ?? DEFAULT_AUTO_COMMIT_INTERVAL_MS,
-        maxPendingRequests: config.consumerMaxPendingRequests,
-        patternRefreshMs: config.consumerPatternRefreshMs,
-      },
+      settings: consumerSettings(config),
       topicNames: () => own.metadata.topicNames(),
       decoderFor: (format) => (isSchemaFormat(format) ? { decode: (bytes) => schemas.decode(bytes, format) } : codecFor(format)!),
       logger,
@@ -284,15 +271,6 @@ function principalCertificates(config: Config): Map<string, KafkaLogin> | null {
   } catch (error) {
     throw new StartupError(`confluent.rest.auth.propagate.method=SSL: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** What an owned consumer instance reaches Kafka with: its owner's clients, looked up at each use. */
-function ownerClients(principals: PrincipalClients, own: ConsumerDeps['fetcher'], owner: string): Pick<ConsumerDeps, 'fetcher' | 'createGroupConsumer' | 'topicNames'> {
-  return {
-    fetcher: forwarding(own, () => principals.of(owner).fetcher),
-    createGroupConsumer: (options) => principals.of(owner).createGroupConsumer(options),
-    topicNames: () => principals.of(owner).metadata.topicNames(),
-  };
 }
 
 function basicAuth(userInfo: string | null): { username: string; password: string } | undefined {
