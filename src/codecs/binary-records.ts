@@ -43,12 +43,12 @@ const NULL = Buffer.from('null');
 const VALUE = Buffer.from(',"value":');
 const PARTITION = Buffer.from(',"partition":');
 const OFFSET = Buffer.from(',"offset":');
-const EVENT_DATA = Buffer.from('\nevent: record\ndata: ');
+export const EVENT_DATA = Buffer.from('\nevent: record\ndata: ');
 /** Longest text of a safe integer (9007199254740991). */
-const MAX_DIGITS = 16;
+export const MAX_DIGITS = 16;
 
 /** Node's latin1 writer without Buffer#write's dispatch on the encoding name (a plain copy). */
-const latin1Write = (Buffer.prototype as unknown as { latin1Write: (this: Buffer, text: string, at: number) => number }).latin1Write;
+export const latin1Write = (Buffer.prototype as unknown as { latin1Write: (this: Buffer, text: string, at: number) => number }).latin1Write;
 /** And its base64 encoder, without toString's. */
 const base64Slice = (Buffer.prototype as unknown as { base64Slice: (this: Buffer, start: number, end: number) => string }).base64Slice;
 
@@ -59,7 +59,7 @@ export function renderBinary(records: readonly FetchedRecord[], layout: RenderLa
   const events = layout === 'events';
   const topics = new Map<string, TopicBytes>();
   let bound = 0;
-  const fixed = RECORD_JSON_FIXED + 1 + (events ? EVENT_FIXED : 0);
+  const fixed = VALUE.length + PARTITION.length + OFFSET.length + 2 * MAX_DIGITS + 2 + (events ? 2 * MAX_DIGITS + 1 + EVENT_DATA.length + 2 : 0);
   for (const r of records) {
     let topic = topics.get(r.topic);
     if (topic === undefined) topics.set(r.topic, (topic = topicBytes(r.topic)));
@@ -77,7 +77,15 @@ export function renderBinary(records: readonly FetchedRecord[], layout: RenderLa
       at = writeEventStart(json, at, topic.id, r.partition, r.offset);
     }
     const start = at;
-    at = writeRecordJson(json, at, topic.json, r.key, r.value, r.partition, r.offset);
+    json.set(topic.json, at);
+    at = writeBase64(json, at + topic.json.length, r.key);
+    json.set(VALUE, at);
+    at = writeBase64(json, at + VALUE.length, r.value);
+    json.set(PARTITION, at);
+    at = writeIndex(json, at + PARTITION.length, r.partition);
+    json.set(OFFSET, at);
+    at = writeIndex(json, at + OFFSET.length, r.offset);
+    json[at++] = 0x7d; // }
     const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
     rendered[i] = { topic: r.topic, partition: r.partition, offset: r.offset, size, json, start, end: at, event };
     if (events) {
@@ -120,7 +128,7 @@ export function renderedEvents(records: readonly RenderedRecord[]): Buffer {
     }
     let id = ids.get(r.topic);
     if (id === undefined) ids.set(r.topic, (id = idBytes(r.topic)));
-    bound += id.length + EVENT_FIXED + (r.end - r.start);
+    bound += id.length + 2 * MAX_DIGITS + 1 + EVENT_DATA.length + (r.end - r.start) + 2;
   }
   const out = Buffer.allocUnsafe(bound);
   let at = 0;
@@ -141,30 +149,8 @@ export function renderedEvents(records: readonly RenderedRecord[]): Buffer {
   return out.subarray(0, at);
 }
 
-/**
- * One binary record's JSON: the topic's ready-made start, key and value in base64 (from bytes, or
- * already base64 as the binary decoder makes it) or null, numbers digit by digit.
- */
-export function writeRecordJson(out: Buffer, at: number, topic: Buffer, key: Buffer | string | null, value: Buffer | string | null, partition: number, offset: number): number {
-  out.set(topic, at);
-  at = writeBase64(out, at + topic.length, key);
-  out.set(VALUE, at);
-  at = writeBase64(out, at + VALUE.length, value);
-  out.set(PARTITION, at);
-  at = writeIndex(out, at + PARTITION.length, partition);
-  out.set(OFFSET, at);
-  at = writeIndex(out, at + OFFSET.length, offset);
-  out[at++] = 0x7d; // }
-  return at;
-}
-
-/** The bytes of a record's JSON besides its topic, key and value, at most. */
-export const RECORD_JSON_FIXED = VALUE.length + PARTITION.length + OFFSET.length + 2 * MAX_DIGITS + 1;
-/** The bytes of an event besides its topic's `id: <topic>/` and its JSON, at most. */
-export const EVENT_FIXED = 2 * MAX_DIGITS + 1 + EVENT_DATA.length + 2;
-
 /** `id: <topic>/<partition>/<offset>` and the lines up to the event's `data: `. */
-export function writeEventStart(out: Buffer, at: number, id: Buffer, partition: number, offset: number): number {
+function writeEventStart(out: Buffer, at: number, id: Buffer, partition: number, offset: number): number {
   out.set(id, at);
   at = writeIndex(out, at + id.length, partition);
   out[at++] = SLASH;
@@ -174,33 +160,33 @@ export function writeEventStart(out: Buffer, at: number, id: Buffer, partition: 
 }
 
 /** Per topic, ready-made bytes: the start of a record's JSON and of its `id` line. */
-export interface TopicBytes {
+interface TopicBytes {
   json: Buffer;
   id: Buffer;
 }
 
-export const topicBytes = (topic: string): TopicBytes => ({ json: topicJson(topic), id: idBytes(topic) });
+const topicBytes = (topic: string): TopicBytes => ({ json: topicJson(topic), id: idBytes(topic) });
 
 /** `id: <topic>/` as UTF-8: the start of every event of that topic. */
-const idBytes = (topic: string): Buffer => Buffer.from(`id: ${topic}/`, 'utf8');
+export const idBytes = (topic: string): Buffer => Buffer.from(`id: ${topic}/`, 'utf8');
 
 /** `{"topic":<topic>,"key":` as UTF-8: the start of every record of that topic. */
-const topicJson = (topic: string): Buffer => Buffer.from(`{"topic":${JSON.stringify(topic)},"key":`, 'utf8');
+export const topicJson = (topic: string): Buffer => Buffer.from(`{"topic":${JSON.stringify(topic)},"key":`, 'utf8');
 
-/** A key or value in base64 between quotes (a string is base64 already: copied as it is), or `null`. */
-function writeBase64(out: Buffer, at: number, bytes: Buffer | string | null): number {
+/** A key or value in base64 between quotes, or `null`. */
+export function writeBase64(out: Buffer, at: number, bytes: Buffer | null): number {
   if (bytes === null) {
     out.set(NULL, at);
     return at + NULL.length;
   }
   out[at++] = QUOTE;
-  at += latin1Write.call(out, typeof bytes === 'string' ? bytes : base64Slice.call(bytes, 0, bytes.length), at);
+  at += latin1Write.call(out, base64Slice.call(bytes, 0, bytes.length), at);
   out[at++] = QUOTE;
   return at;
 }
 
 /** A non-negative safe integer, digit by digit. */
-function writeIndex(out: Buffer, at: number, n: number): number {
+export function writeIndex(out: Buffer, at: number, n: number): number {
   let digits = 1;
   for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   for (let i = digits - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[at + i] = 0x30 + (rest % 10);

@@ -16,7 +16,7 @@
  */
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import type { RestRecord } from '../../actors/consumer/protocol.ts';
-import { EVENT_FIXED, RECORD_JSON_FIXED, topicBytes, writeEventStart, writeRecordJson, type TopicBytes } from '../../codecs/binary-records.ts';
+import { EVENT_DATA, latin1Write, MAX_DIGITS, topicJson, writeIndex } from '../../codecs/binary-records.ts';
 
 /** One record's JSON text, as JSON.stringify(record) writes it (for the event stream's `data:`). */
 export function recordJson(record: RestRecord, format: EmbeddedFormat): string {
@@ -86,18 +86,35 @@ const isBinaryRecord = (r: RestRecord): boolean =>
 /** A non-negative safe integer: what partitions and offsets are, written digit by digit. */
 const isIndex = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
 
+const QUOTE = 0x22;
+const SLASH = 0x2f;
+const NULL = Buffer.from('null');
+const VALUE = Buffer.from(',"value":');
+const PARTITION = Buffer.from(',"partition":');
+const OFFSET = Buffer.from(',"offset":');
+
+/** Per topic, ready-made bytes: the start of a record's JSON and (for events) of its `id` line. */
+interface TopicBytes {
+  json: Buffer;
+  id: Buffer;
+}
+
 /**
- * Binary records, written byte by byte into one Buffer, as a JSON array or as events, with the
- * writer the buffered binary records use (codecs/binary-records.ts): keys and values are base64
- * strings here, copied as they are.
+ * Binary records, written byte by byte into one Buffer, as a JSON array or as events: the
+ * per-topic bytes and the fixed names are copied from ready-made bytes, keys and values (base64)
+ * with one latin1 write each (a plain copy), numbers digit by digit. A call per short string
+ * would cost more than the copying does.
  */
 function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffer {
   const topics = new Map<string, TopicBytes>();
   let bound = 2;
-  const perRecord = 1 + RECORD_JSON_FIXED + (events ? EVENT_FIXED : 0);
+  const perRecord = 1 + VALUE.length + PARTITION.length + OFFSET.length + 2 * MAX_DIGITS + 1 + (events ? 2 * MAX_DIGITS + 1 + EVENT_DATA.length + 2 : 0);
   for (const r of records) {
     let topic = topics.get(r.topic);
-    if (!topic) topics.set(r.topic, (topic = topicBytes(r.topic)));
+    if (!topic) {
+      topic = { json: topicJson(r.topic), id: Buffer.from(`id: ${r.topic}/`, 'utf8') };
+      topics.set(r.topic, topic);
+    }
     bound += perRecord + topic.json.length + (r.key === null ? 4 : r.key.length + 2) + (r.value === null ? 4 : r.value.length + 2);
     if (events) bound += topic.id.length;
   }
@@ -107,9 +124,25 @@ function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffe
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const topic = topics.get(r.topic)!;
-    if (events) at = writeEventStart(out, at, topic.id, r.partition, r.offset);
-    else if (i > 0) out[at++] = 0x2c; // ,
-    at = writeRecordJson(out, at, topic.json, r.key, r.value, r.partition, r.offset);
+    if (events) {
+      out.set(topic.id, at);
+      at = writeIndex(out, at + topic.id.length, r.partition);
+      out[at++] = SLASH;
+      at = writeIndex(out, at, r.offset);
+      out.set(EVENT_DATA, at);
+      at += EVENT_DATA.length;
+    } else if (i > 0) out[at++] = 0x2c; // ,
+    out.set(topic.json, at);
+    at += topic.json.length;
+    at = writeBase64Text(out, at, r.key);
+    out.set(VALUE, at);
+    at += VALUE.length;
+    at = writeBase64Text(out, at, r.value);
+    out.set(PARTITION, at);
+    at = writeIndex(out, at + PARTITION.length, r.partition);
+    out.set(OFFSET, at);
+    at = writeIndex(out, at + OFFSET.length, r.offset);
+    out[at++] = 0x7d; // }
     if (events) {
       out[at++] = 0x0a;
       out[at++] = 0x0a;
@@ -117,6 +150,17 @@ function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffe
   }
   if (!events) out[at++] = 0x5d; // ]
   return out.subarray(0, at);
+}
+
+function writeBase64Text(out: Buffer, at: number, text: string | null): number {
+  if (text === null) {
+    out.set(NULL, at);
+    return at + NULL.length;
+  }
+  out[at++] = QUOTE;
+  at += latin1Write.call(out, text, at);
+  out[at++] = QUOTE;
+  return at;
 }
 
 /**
