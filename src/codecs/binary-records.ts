@@ -3,10 +3,9 @@
  *
  * A consumer instance of the binary format (without `record.metadata`) buffers each fetched batch
  * as one Buffer holding every record's `{"topic":..,"key":..,"value":..,"partition":..,"offset":..}`
- * one after the other, and drops the record objects at once. The batch is laid out for the way the
- * instance is read: separated by commas for records responses, or as whole server-sent events
- * (`id` line, `data: <json>`, blank line) while it is streamed. A read then takes byte ranges:
- * records fetched together are one copy; a record laid out the other way is copied on its own.
+ * one after the other, separated by commas, and drops the record objects at once. A read then takes
+ * byte ranges: records that were fetched together are one copy into the response body, and the
+ * event stream copies each record's JSON behind its `id` line.
  *
  * Why: objects held ahead of the reader (up to the instance's buffer) survived every young-generation
  * collection, and the base64 string made per record at read time was most of what a read allocated;
@@ -18,9 +17,6 @@
  */
 import type { FetchedRecord } from '../kafka/topic-partition.ts';
 
-/** How a batch is laid out: JSON separated by commas, or server-sent events. */
-export type RenderLayout = 'json' | 'events';
-
 /** A fetched binary record, already its v2 JSON: `json.subarray(start, end)`. */
 export interface RenderedRecord {
   topic: string;
@@ -31,14 +27,11 @@ export interface RenderedRecord {
   json: Buffer;
   start: number;
   end: number;
-  /** Laid out as an event: it begins at `event` (its `id` line) and ends two line feeds after `end`. */
-  event: number | null;
 }
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const SLASH = 0x2f;
-const LF = 0x0a;
 const NULL = Buffer.from('null');
 const VALUE = Buffer.from(',"value":');
 const PARTITION = Buffer.from(',"partition":');
@@ -55,30 +48,24 @@ const base64Slice = (Buffer.prototype as unknown as { base64Slice: (this: Buffer
 const base64Length = (bytes: Buffer | null): number => (bytes === null ? NULL.length : 4 * Math.ceil(bytes.length / 3) + 2);
 
 /** Writes one batch of fetched records (one topic-partition's run, usually) into one Buffer. */
-export function renderBinary(records: readonly FetchedRecord[], layout: RenderLayout = 'json'): RenderedRecord[] {
-  const events = layout === 'events';
-  const topics = new Map<string, TopicBytes>();
+export function renderBinary(records: readonly FetchedRecord[]): RenderedRecord[] {
+  const topics = new Map<string, Buffer>();
   let bound = 0;
-  const fixed = VALUE.length + PARTITION.length + OFFSET.length + 2 * MAX_DIGITS + 2 + (events ? 2 * MAX_DIGITS + 1 + EVENT_DATA.length + 2 : 0);
+  const fixed = VALUE.length + PARTITION.length + OFFSET.length + 2 * MAX_DIGITS + 2;
   for (const r of records) {
     let topic = topics.get(r.topic);
-    if (topic === undefined) topics.set(r.topic, (topic = topicBytes(r.topic)));
-    bound += fixed + topic.json.length + (events ? topic.id.length : 0) + base64Length(r.key) + base64Length(r.value);
+    if (topic === undefined) topics.set(r.topic, (topic = topicJson(r.topic)));
+    bound += fixed + topic.length + base64Length(r.key) + base64Length(r.value);
   }
   const json = Buffer.allocUnsafe(bound);
   const rendered = new Array<RenderedRecord>(records.length);
   let at = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    const topic = topics.get(r.topic)!;
-    let event: number | null = null;
-    if (events) {
-      event = at;
-      at = writeEventStart(json, at, topic.id, r.partition, r.offset);
-    }
     const start = at;
-    json.set(topic.json, at);
-    at = writeBase64(json, at + topic.json.length, r.key);
+    const topic = topics.get(r.topic)!;
+    json.set(topic, at);
+    at = writeBase64(json, at + topic.length, r.key);
     json.set(VALUE, at);
     at = writeBase64(json, at + VALUE.length, r.value);
     json.set(PARTITION, at);
@@ -87,11 +74,8 @@ export function renderBinary(records: readonly FetchedRecord[], layout: RenderLa
     at = writeIndex(json, at + OFFSET.length, r.offset);
     json[at++] = 0x7d; // }
     const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    rendered[i] = { topic: r.topic, partition: r.partition, offset: r.offset, size, json, start, end: at, event };
-    if (events) {
-      json[at++] = LF;
-      json[at++] = LF;
-    } else json[at++] = COMMA; // so that records fetched together are one range, commas included
+    rendered[i] = { topic: r.topic, partition: r.partition, offset: r.offset, size, json, start, end: at };
+    json[at++] = COMMA; // so that records fetched together are one range, commas included
   }
   return rendered;
 }
@@ -106,10 +90,8 @@ export function renderedBody(records: readonly RenderedRecord[]): Buffer {
   for (let i = 0; i < records.length; ) {
     const first = records[i]!;
     let last = first;
-    // Consecutive records of one comma-separated batch sit next to each other, commas between them.
-    if (first.event === null) {
-      while (++i < records.length && records[i]!.json === first.json && records[i]!.start === last.end + 1) last = records[i]!;
-    } else i++;
+    // Consecutive records of one batch sit next to each other, commas between them.
+    while (++i < records.length && records[i]!.json === first.json && records[i]!.start === last.end + 1) last = records[i]!;
     if (at > 1) out[at++] = COMMA;
     at += first.json.copy(out, at, first.start, last.end);
   }
@@ -117,58 +99,31 @@ export function renderedBody(records: readonly RenderedRecord[]): Buffer {
   return out.subarray(0, at);
 }
 
-/** The push consume stream's events: per record its `id` line, then its JSON as `data`; one copy per run laid out as events. */
+/** The push consume stream's events: per record its `id` line, then its JSON as `data`. */
 export function renderedEvents(records: readonly RenderedRecord[]): Buffer {
   const ids = new Map<string, Buffer>();
   let bound = 0;
   for (const r of records) {
-    if (r.event !== null) {
-      bound += r.end + 2 - r.event;
-      continue;
-    }
     let id = ids.get(r.topic);
-    if (id === undefined) ids.set(r.topic, (id = idBytes(r.topic)));
+    if (id === undefined) ids.set(r.topic, (id = Buffer.from(`id: ${r.topic}/`, 'utf8')));
     bound += id.length + 2 * MAX_DIGITS + 1 + EVENT_DATA.length + (r.end - r.start) + 2;
   }
   const out = Buffer.allocUnsafe(bound);
   let at = 0;
-  for (let i = 0; i < records.length; ) {
-    const first = records[i]!;
-    if (first.event !== null) {
-      let last = first;
-      while (++i < records.length && records[i]!.json === first.json && records[i]!.event === last.end + 2) last = records[i]!;
-      at += first.json.copy(out, at, first.event, last.end + 2);
-      continue;
-    }
-    i++;
-    at = writeEventStart(out, at, ids.get(first.topic)!, first.partition, first.offset);
-    at += first.json.copy(out, at, first.start, first.end);
-    out[at++] = LF;
-    out[at++] = LF;
+  for (const r of records) {
+    const id = ids.get(r.topic)!;
+    out.set(id, at);
+    at = writeIndex(out, at + id.length, r.partition);
+    out[at++] = SLASH;
+    at = writeIndex(out, at, r.offset);
+    out.set(EVENT_DATA, at);
+    at += EVENT_DATA.length;
+    at += r.json.copy(out, at, r.start, r.end);
+    out[at++] = 0x0a;
+    out[at++] = 0x0a;
   }
   return out.subarray(0, at);
 }
-
-/** `id: <topic>/<partition>/<offset>` and the lines up to the event's `data: `. */
-function writeEventStart(out: Buffer, at: number, id: Buffer, partition: number, offset: number): number {
-  out.set(id, at);
-  at = writeIndex(out, at + id.length, partition);
-  out[at++] = SLASH;
-  at = writeIndex(out, at, offset);
-  out.set(EVENT_DATA, at);
-  return at + EVENT_DATA.length;
-}
-
-/** Per topic, ready-made bytes: the start of a record's JSON and of its `id` line. */
-interface TopicBytes {
-  json: Buffer;
-  id: Buffer;
-}
-
-const topicBytes = (topic: string): TopicBytes => ({ json: topicJson(topic), id: idBytes(topic) });
-
-/** `id: <topic>/` as UTF-8: the start of every event of that topic. */
-export const idBytes = (topic: string): Buffer => Buffer.from(`id: ${topic}/`, 'utf8');
 
 /** `{"topic":<topic>,"key":` as UTF-8: the start of every record of that topic. */
 export const topicJson = (topic: string): Buffer => Buffer.from(`{"topic":${JSON.stringify(topic)},"key":`, 'utf8');

@@ -83,28 +83,6 @@ describe('binary records rendered when fetched', () => {
   test('a read of 1,000 records of 1 KiB, as the benchmark reads them', () => {
     const records = Array.from({ length: 1000 }, (_, i) => fetched('bench-consume', i % 6, 33_000 + i, null, randomBytes(1024)));
     assertRenderedAs(renderBinary(records), records);
-    assertRenderedAs(renderBinary(records, 'events'), records);
-  });
-
-  test('laid out as events: the same JSON, the same bodies and events, whole events in the batch', () => {
-    const records = [...TRICKY_TOPICS.map((topic, i) => fetched(topic, i, 7 + i, Buffer.from('k'), randomBytes(i * 5))), fetched('t', 0, 0, null, null)];
-    const rendered = renderBinary(records, 'events');
-    assertRenderedAs(rendered, records);
-    // Consecutive events of one batch are the batch's bytes as they are.
-    const first = rendered[0]!;
-    const last = rendered[rendered.length - 1]!;
-    assert.ok(first.json.subarray(first.event!, last.end + 2).equals(renderedEvents(rendered)));
-    assertRenderedAs([rendered[0]!, rendered[2]!], [records[0]!, records[2]!]);
-  });
-
-  test('batches laid out both ways, mixed in one read (the instance went from responses to a stream)', () => {
-    const a = Array.from({ length: 4 }, (_, i) => fetched('a', 0, i, null, randomBytes(30 + i)));
-    const b = Array.from({ length: 4 }, (_, i) => fetched('a', 1, i, Buffer.from(`k${i}`), randomBytes(9)));
-    const ra = renderBinary(a, 'json');
-    const rb = renderBinary(b, 'events');
-    assertRenderedAs([...ra, ...rb], [...a, ...b]);
-    assertRenderedAs([...rb.slice(1), ...ra.slice(0, 2)], [...b.slice(1), ...a.slice(0, 2)]);
-    assertRenderedAs([ra[0]!, rb[0]!, ra[1]!, rb[1]!], [a[0]!, b[0]!, a[1]!, b[1]!]);
   });
 });
 
@@ -134,16 +112,5 @@ describe('a record buffer that renders', () => {
     buffer.drop({ topic: 't', partition: 0 });
     assert.equal(buffer.length, 1);
     assert.equal(buffer.bytes, heldSize(buffer.peek(0)!));
-  });
-
-  test('renders in the layout it was last asked for', () => {
-    const buffer = new RecordBuffer(1_000_000, renderBinary);
-    buffer.push([fetched('t', 0, 0, null, randomBytes(10))]);
-    buffer.layout = 'events';
-    buffer.push([fetched('t', 0, 1, null, randomBytes(10))]);
-    const [json, event] = [buffer.peek(0)!, buffer.peek(1)!] as RenderedRecord[];
-    assert.equal(json!.event, null);
-    assert.equal(event!.event, event!.start - 'id: t/0/1\nevent: record\ndata: '.length);
-    assert.equal(heldSize(event!), event!.end - event!.start, 'what counts is the JSON, either way');
   });
 });

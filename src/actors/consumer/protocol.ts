@@ -28,11 +28,8 @@ export type ConsumerCommand =
   /** null: commit everything delivered so far. */
   | { type: 'Commit'; offsets: CommitOffset[] | null }
   | { type: 'GetCommitted'; partitions: TopicPartition[] }
-  /**
-   * `format` is the reader the client asked for; it must fit the instance's own. `events`: the
-   * records go out as server-sent events (a stream), so records fetched from now on are laid out so.
-   */
-  | { type: 'Read'; timeoutMs: number; maxBytes: number; format: EmbeddedFormat; events?: boolean }
+  /** `format` is the reader the client asked for; it must fit the instance's own. */
+  | { type: 'Read'; timeoutMs: number; maxBytes: number; format: EmbeddedFormat }
   /** The response of a read was written (true) or failed (false); answered at once, never queued. */
   | { type: 'Ack'; delivery: string; delivered: boolean }
   /** The caller of request `requestId` went away: drop it, or stop it and put back what it took. */

@@ -18,8 +18,6 @@ import type { ConsumerRuntime } from './runtime.ts';
 export interface ReadRequest {
   timeoutMs: number;
   maxBytes: number;
-  /** Answered as a stream's events: what the buffer renders ahead is laid out for that. */
-  events?: boolean;
 }
 
 export async function read(rt: ConsumerRuntime, session: SessionSnapshot, request: ReadRequest, signal: AbortSignal): Promise<Outcome> {
@@ -31,7 +29,6 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   const minBytes = config.fetchMinBytes ?? settings.fetchMinBytes;
   const metadata = config.recordMetadata === true;
   const deadline = Date.now() + wait;
-  buffer.layout = request.events === true ? 'events' : 'json';
   const taken: RestRecord[] = [];
   // A binary instance's records come already written as JSON: they are taken as they are.
   const rendered: RenderedRecord[] = [];

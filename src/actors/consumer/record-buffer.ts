@@ -4,7 +4,7 @@
  * that partition's records. An instance whose records are always written the same way (binary)
  * gives a `render`: its records are kept as their response bytes (binary-records.ts), not as objects.
  */
-import type { RenderedRecord, RenderLayout } from '../../codecs/binary-records.ts';
+import type { RenderedRecord } from '../../codecs/binary-records.ts';
 import { tpKey, type FetchedRecord, type TopicPartition } from '../../kafka/topic-partition.ts';
 import { WakeUp } from '../../wake-up.ts';
 
@@ -35,12 +35,9 @@ export class RecordBuffer {
   private readonly arrivals = new WakeUp();
   private readonly room = new WakeUp();
 
-  /** How records are rendered from now on: as the instance was last read (a records response or a stream). */
-  layout: RenderLayout = 'json';
-
   constructor(
     readonly maxBytes: number,
-    private readonly render?: (records: readonly FetchedRecord[], layout: RenderLayout) => RenderedRecord[],
+    private readonly render?: (records: readonly FetchedRecord[]) => RenderedRecord[],
   ) {}
 
   get bytes(): number {
@@ -57,7 +54,7 @@ export class RecordBuffer {
 
   /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
   push(fetched: FetchedRecord[]): void {
-    const records: readonly BufferedRecord[] = this.render && fetched.length > 0 ? this.render(fetched, this.layout) : fetched;
+    const records: readonly BufferedRecord[] = this.render && fetched.length > 0 ? this.render(fetched) : fetched;
     let added = false;
     // A batch is one partition's run of records: its key and expected offset are looked up once.
     let key = '';

@@ -113,7 +113,7 @@ class RecordStream {
     const requestId = randomUUID();
     this.reading = requestId;
     try {
-      return await this.instance.ask({ type: 'Read', timeoutMs, maxBytes, format, events: true }, timeoutMs, requestId);
+      return await this.instance.ask({ type: 'Read', timeoutMs, maxBytes, format }, timeoutMs, requestId);
     } finally {
       this.reading = null;
     }
