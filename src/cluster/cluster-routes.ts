@@ -11,7 +11,6 @@ import type { Logger } from 'pino';
 import type { Answer, CommandEnvelope, CreateInstance, ReadAnswer } from '../actors/consumer/protocol.ts';
 import type { EmbeddedFormat } from '../codecs/embedded-format.ts';
 import { recordsBody } from '../http/v2/records-body.ts';
-import { renderedBody } from '../codecs/binary-records.ts';
 import type { ConsumerSupervisor } from '../actors/consumer/supervisor.ts';
 import { Errors, RestError } from '../errors.ts';
 import { errorHandler } from '../http/error-handler.ts';
@@ -55,11 +54,11 @@ export function createClusterApp({ node, port, supervisor, secret, bodyMaxBytes,
       }
       if (read) {
         // Records go as the v2 response body the client gets: the receiving member sends it on as is.
-        const { rendered, delivery } = served.value as ReadAnswer;
+        const { records, delivery } = served.value as ReadAnswer;
         ctx.status = 200;
         ctx.set(READ_ANSWER_HEADER, delivery ?? '');
         ctx.type = 'application/json';
-        ctx.body = rendered ? renderedBody(rendered) : recordsBody((served.value as ReadAnswer).records, read);
+        ctx.body = recordsBody(records, read);
         return;
       }
       outcome = { ok: true, value: served.value ?? null };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { heldSize, RecordBuffer, recordSize } from '../../src/actors/consumer/record-buffer.ts';
+import { RecordBuffer, recordSize } from '../../src/actors/consumer/record-buffer.ts';
 import type { FetchedRecord } from '../../src/kafka/topic-partition.ts';
 
 function rec(topic: string, partition: number, offset: number, key: string | null = null, value: string | null = 'v'): FetchedRecord {
@@ -249,7 +249,7 @@ describe('RecordBuffer', () => {
     b.reposition(tp('t', 1), 0);
     for (let i = 0; i < b.length; i++) assert.notEqual(b.peek(i)!.partition, 1);
     let bytes = 0;
-    for (let i = 0; i < b.length; i++) bytes += heldSize(b.peek(i)!);
+    for (let i = 0; i < b.length; i++) bytes += recordSize(b.peek(i)!);
     assert.equal(b.bytes, bytes);
     b.shift(b.length);
     assert.equal(b.length, 0);

@@ -12,7 +12,6 @@ import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
 import { tpKey, type TopicPartition, type TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { ProxyMetrics } from '../../observability/metrics.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
-import { renderBinary } from '../../codecs/binary-records.ts';
 import { execute } from './commands.ts';
 import { consumerMachine, liveAssignment, type ConsumerContext } from './consumer-machine.ts';
 import { internalCommit } from './consumer-setup.ts';
@@ -61,8 +60,7 @@ export class ConsumerActor {
   ) {
     const { group, name, config } = session.context;
     const log = deps.logger.child({ consumer: actorId, group, instance: name });
-    // Binary records are always written the same way: they are buffered as their response bytes.
-    const buffer = new RecordBuffer(deps.settings.bufferMaxBytes, config.format === 'binary' && config.recordMetadata !== true ? renderBinary : undefined);
+    const buffer = new RecordBuffer(deps.settings.bufferMaxBytes);
     const membership = new Membership(
       { createGroupConsumer: deps.createGroupConsumer, fetcher: deps.fetcher, topicNames: deps.topicNames, buffer, logger: log },
       {

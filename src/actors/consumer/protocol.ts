@@ -4,7 +4,6 @@
  * JSON, so a command can cross a process boundary unchanged; the deadline is absolute (epoch ms),
  * carried from the caller, and a command still queued when it passes is dropped, never run late.
  */
-import type { RenderedRecord } from '../../codecs/binary-records.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import type { InstanceConfig, Subscription } from './session-machine.ts';
@@ -67,11 +66,6 @@ export interface ReadAnswer {
    * member owning the instance (cluster mode): sent on as they are. Never part of the wire form.
    */
   encoded?: Buffer;
-  /**
-   * The records of a binary instance as they are buffered, already written as JSON
-   * (codecs/binary-records.ts): the response is copied from them. Never part of the wire form.
-   */
-  rendered?: readonly RenderedRecord[];
 }
 
 export interface InstanceDescription {

@@ -11,8 +11,7 @@ import { tpKey, type FetchedRecord, type TopicPartitionOffset } from '../../kafk
 import type { SessionSnapshot } from './decide.ts';
 import type { Outcome } from './pending.ts';
 import type { ReadAnswer, RestHeader, RestRecord } from './protocol.ts';
-import { renderedBody, type RenderedRecord } from '../../codecs/binary-records.ts';
-import { bufferedSize, isRendered } from './record-buffer.ts';
+import { recordSize } from './record-buffer.ts';
 import type { ConsumerRuntime } from './runtime.ts';
 
 export interface ReadRequest {
@@ -30,8 +29,6 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   const metadata = config.recordMetadata === true;
   const deadline = Date.now() + wait;
   const taken: RestRecord[] = [];
-  // A binary instance's records come already written as JSON: they are taken as they are.
-  const rendered: RenderedRecord[] = [];
   const first = new Map<string, TopicPartitionOffset>();
   const next = new Map<string, TopicPartitionOffset>();
   const perTopic = new Map<string, { records: number; bytes: number }>();
@@ -44,35 +41,30 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
     for (;;) {
       let full = false;
       for (let record = buffer.peek(0); record; record = buffer.peek(0)) {
-        const size = bufferedSize(record);
+        const size = recordSize(record);
         // Stay below max_bytes, as Confluent does; but a record larger than max_bytes on its own
         // is still returned, or the instance could never get past it.
-        if (bytes + size >= maxBytes && taken.length + rendered.length > 0) {
+        if (bytes + size >= maxBytes && taken.length > 0) {
           full = true;
           break;
         }
-        if (isRendered(record)) {
-          buffer.shift(1);
-          rendered.push(record);
-        } else {
-          // binary and json decode at once: only a schema format's decoder (a Promise) is awaited.
-          let rest: RestRecord | Promise<RestRecord>;
-          try {
-            rest = decodeRecord(rt, record, metadata);
-            if (rest instanceof Promise) {
-              rest = await rest;
-              if (signal.aborted) throw cancelled();
-              if (buffer.peek(0) !== record) continue; // a rebalance took it while it was decoded
-            }
-          } catch (error) {
-            if (signal.aborted) throw error;
-            if (taken.length === 0) throw error; // the record stays first in line: every read reports it
-            full = true;
-            break;
+        // binary and json decode at once: only a schema format's decoder (a Promise) is awaited.
+        let rest: RestRecord | Promise<RestRecord>;
+        try {
+          rest = decodeRecord(rt, record, metadata);
+          if (rest instanceof Promise) {
+            rest = await rest;
+            if (signal.aborted) throw cancelled();
+            if (buffer.peek(0) !== record) continue; // a rebalance took it while it was decoded
           }
-          buffer.shift(1);
-          taken.push(rest);
+        } catch (error) {
+          if (signal.aborted) throw error;
+          if (taken.length === 0) throw error; // the record stays first in line: every read reports it
+          full = true;
+          break;
         }
+        buffer.shift(1);
+        taken.push(rest);
         bytes += size;
         if (last === null || last.partition !== record.partition || last.topic !== record.topic) {
           const key = tpKey(record);
@@ -98,22 +90,10 @@ export async function read(rt: ConsumerRuntime, session: SessionSnapshot, reques
   }
   // A manual assignment fetches ahead now, while this answer is on its way (a group member does by itself).
   rt.prefetch(session);
-  const count = taken.length + rendered.length;
-  const delivery = count > 0 ? { id: randomUUID(), first: [...first.values()], next: [...next.values()], perTopic: Object.fromEntries(perTopic) } : null;
-  const answer: ReadAnswer = rendered.length > 0 ? renderedAnswer(rendered, delivery?.id ?? null) : { records: taken, delivery: delivery?.id ?? null };
-  return { events: [], answer, delivery, read: { at: Date.now(), records: count, bytes } };
-}
-
-/** The answer of a read of rendered records; the record objects are made only if someone asks for them. */
-function renderedAnswer(rendered: RenderedRecord[], delivery: string | null): ReadAnswer {
-  let records: RestRecord[] | undefined;
-  return {
-    delivery,
-    rendered,
-    get records() {
-      return (records ??= JSON.parse(renderedBody(rendered).toString('utf8')) as RestRecord[]);
-    },
-  };
+  const delivery =
+    taken.length > 0 ? { id: randomUUID(), first: [...first.values()], next: [...next.values()], perTopic: Object.fromEntries(perTopic) } : null;
+  const answer: ReadAnswer = { records: taken, delivery: delivery?.id ?? null };
+  return { events: [], answer, delivery, read: { at: Date.now(), records: taken.length, bytes } };
 }
 
 /**

@@ -1,33 +1,23 @@
 /**
  * Records fetched for a consumer instance but not yet delivered, in arrival order, with their
  * size. Bounded by the caller (pause fetching above `maxBytes`); a seek or a lost partition drops
- * that partition's records. An instance whose records are always written the same way (binary)
- * gives a `render`: its records are kept as their response bytes (binary-records.ts), not as objects.
+ * that partition's records.
  */
-import type { RenderedRecord } from '../../codecs/binary-records.ts';
 import { tpKey, type FetchedRecord, type TopicPartition } from '../../kafka/topic-partition.ts';
 import { WakeUp } from '../../wake-up.ts';
-
-export type BufferedRecord = FetchedRecord | RenderedRecord;
-
-export const isRendered = (r: BufferedRecord): r is RenderedRecord => (r as RenderedRecord).json !== undefined;
 
 /** A record's size as reads count it against `max_bytes`: its key and value, as Confluent counts. */
 export const recordSize = (r: FetchedRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);
 
-/** The size of a buffered record as a read counts it against `max_bytes`. */
-export const bufferedSize = (r: BufferedRecord): number => (isRendered(r) ? r.size : recordSize(r));
-
-/** What a buffered record holds: its headers too, so records with big headers still fill the buffer; or its JSON. */
-export function heldSize(r: BufferedRecord): number {
-  if (isRendered(r)) return r.end - r.start;
+/** What a buffered record holds: its headers too, so records with big headers still fill the buffer. */
+export function heldSize(r: FetchedRecord): number {
   let size = recordSize(r);
   if (r.headers !== undefined) for (const h of r.headers) size += h.key.length + (h.value?.length ?? 0);
   return size;
 }
 
 export class RecordBuffer {
-  private records: BufferedRecord[] = [];
+  private records: FetchedRecord[] = [];
   private head = 0;
   private size = 0;
   /** Next offset expected per partition: records below it were buffered or delivered already. */
@@ -35,10 +25,7 @@ export class RecordBuffer {
   private readonly arrivals = new WakeUp();
   private readonly room = new WakeUp();
 
-  constructor(
-    readonly maxBytes: number,
-    private readonly render?: (records: readonly FetchedRecord[]) => RenderedRecord[],
-  ) {}
+  constructor(readonly maxBytes: number) {}
 
   get bytes(): number {
     return this.size;
@@ -53,8 +40,7 @@ export class RecordBuffer {
   }
 
   /** Adds records unless they are below the partition's expected offset (duplicates after a rejoin). */
-  push(fetched: FetchedRecord[]): void {
-    const records: readonly BufferedRecord[] = this.render && fetched.length > 0 ? this.render(fetched) : fetched;
+  push(records: FetchedRecord[]): void {
     let added = false;
     // A batch is one partition's run of records: its key and expected offset are looked up once.
     let key = '';
@@ -102,7 +88,7 @@ export class RecordBuffer {
     const key = tpKey(tp);
     this.next.delete(key);
     if (this.length === 0) return;
-    const kept: BufferedRecord[] = [];
+    const kept: FetchedRecord[] = [];
     let size = 0;
     for (let i = this.head; i < this.records.length; i++) {
       const r = this.records[i]!;
@@ -126,7 +112,7 @@ export class RecordBuffer {
     this.room.wake();
   }
 
-  peek(index: number): BufferedRecord | undefined {
+  peek(index: number): FetchedRecord | undefined {
     return this.records[this.head + index];
   }
 

@@ -28,7 +28,6 @@ import {
   type SubscriptionLimits,
 } from './consumer-requests.ts';
 import { recordsBody } from './records-body.ts';
-import { renderedBody } from '../../codecs/binary-records.ts';
 import { publicOrigin } from '../origin.ts';
 
 export interface ConsumerRoutesOptions {
@@ -186,7 +185,7 @@ export function registerConsumerRoutes(router: Router, options: ConsumerRoutesOp
       }
     }
     // Written as bytes, not as objects for Koa to stringify: the same JSON, for a fraction of the CPU.
-    ctx.body = answer.rendered ? renderedBody(answer.rendered) : (answer.encoded ?? recordsBody(answer.records, format));
+    ctx.body = answer.encoded ?? recordsBody(answer.records, format);
   });
 }
 

@@ -16,7 +16,6 @@ import type { TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { MediaType } from '../media-types.ts';
 import { InstanceClient } from './instance-client.ts';
 import { recordEvents } from './records-body.ts';
-import { renderedEvents } from '../../codecs/binary-records.ts';
 
 export { recordEvent } from './records-body.ts';
 
@@ -124,7 +123,7 @@ class RecordStream {
       if (answer.delivery) {
         // Written and flushed to the socket, or put back for the next reader: the read's events
         // are one Buffer, written straight (records-body.ts), and one socket write.
-        const delivered = await this.write(answer.rendered ? renderedEvents(answer.rendered) : recordEvents(answer.records, format));
+        const delivered = await this.write(recordEvents(answer.records, format));
         this.instance.tell({ type: 'Ack', delivery: answer.delivery, delivered });
         if (!delivered) return;
       } else if (Date.now() - this.lastWrite >= this.keepAliveMs && !(await this.write(': keep-alive\n\n'))) {

@@ -16,7 +16,6 @@
  */
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import type { RestRecord } from '../../actors/consumer/protocol.ts';
-import { EVENT_DATA, latin1Write, MAX_DIGITS, topicJson, writeIndex } from '../../codecs/binary-records.ts';
 
 /** One record's JSON text, as JSON.stringify(record) writes it (for the event stream's `data:`). */
 export function recordJson(record: RestRecord, format: EmbeddedFormat): string {
@@ -92,6 +91,9 @@ const NULL = Buffer.from('null');
 const VALUE = Buffer.from(',"value":');
 const PARTITION = Buffer.from(',"partition":');
 const OFFSET = Buffer.from(',"offset":');
+const EVENT_DATA = Buffer.from('\nevent: record\ndata: ');
+/** Longest text of a safe integer (9007199254740991). */
+const MAX_DIGITS = 16;
 
 /** Per topic, ready-made bytes: the start of a record's JSON and (for events) of its `id` line. */
 interface TopicBytes {
@@ -112,7 +114,7 @@ function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffe
   for (const r of records) {
     let topic = topics.get(r.topic);
     if (!topic) {
-      topic = { json: topicJson(r.topic), id: Buffer.from(`id: ${r.topic}/`, 'utf8') };
+      topic = { json: Buffer.from(`{"topic":${JSON.stringify(r.topic)},"key":`, 'utf8'), id: Buffer.from(`id: ${r.topic}/`, 'utf8') };
       topics.set(r.topic, topic);
     }
     bound += perRecord + topic.json.length + (r.key === null ? 4 : r.key.length + 2) + (r.value === null ? 4 : r.value.length + 2);
@@ -134,10 +136,10 @@ function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffe
     } else if (i > 0) out[at++] = 0x2c; // ,
     out.set(topic.json, at);
     at += topic.json.length;
-    at = writeBase64Text(out, at, r.key);
+    at = writeBase64(out, at, r.key);
     out.set(VALUE, at);
     at += VALUE.length;
-    at = writeBase64Text(out, at, r.value);
+    at = writeBase64(out, at, r.value);
     out.set(PARTITION, at);
     at = writeIndex(out, at + PARTITION.length, r.partition);
     out.set(OFFSET, at);
@@ -152,7 +154,10 @@ function binaryRecords(records: readonly BinaryRecord[], events: boolean): Buffe
   return out.subarray(0, at);
 }
 
-function writeBase64Text(out: Buffer, at: number, text: string | null): number {
+/** Node's latin1 writer without Buffer#write's dispatch on the encoding name (a copy per value). */
+const latin1Write = (Buffer.prototype as unknown as { latin1Write: (this: Buffer, text: string, at: number) => number }).latin1Write;
+
+function writeBase64(out: Buffer, at: number, text: string | null): number {
   if (text === null) {
     out.set(NULL, at);
     return at + NULL.length;
@@ -161,6 +166,13 @@ function writeBase64Text(out: Buffer, at: number, text: string | null): number {
   at += latin1Write.call(out, text, at);
   out[at++] = QUOTE;
   return at;
+}
+
+function writeIndex(out: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = digits - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) out[at + i] = 0x30 + (rest % 10);
+  return at + digits;
 }
 
 /**
