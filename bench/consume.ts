@@ -17,7 +17,8 @@
  * Env: BENCH_RECORDS (200000), BENCH_SCENARIOS (rest1,rest4,sse,idle), BENCH_IDLE_INSTANCES (200),
  * BENCH_POLL_CONCURRENCY (50), BENCH_CONSUME_DEADLINE_SECONDS (180), BENCH_RECOVERY_DEADLINE_SECONDS
  * (60), BENCH_PROXY_CPU_PROF (a directory: the throughput proxy runs with --cpu-prof and leaves its
- * profile there). KAFKA_REST_* settings pass through to the proxy except listeners, bootstrap
+ * profile there), BENCH_PROXY_NODE_ARGS (more node options for that proxy, space-separated, such as
+ * `--heap-prof --heap-prof-dir=/tmp/heap`). KAFKA_REST_* settings pass through to the proxy except listeners, bootstrap
  * servers and journal path; KAFKA_REST_FETCH_MIN_BYTES defaults to 1 here (reads answer as soon
  * as records are there).
  *
@@ -91,7 +92,9 @@ async function main(): Promise<void> {
 
   const settings = { ...proxySettings, 'bootstrap.servers': broker.bootstrapServers, 'journal.path': join(dir, 'journal.db') };
   const profileDir = process.env.BENCH_PROXY_CPU_PROF;
-  const proxyA = spawnProxyChild(settings, { port: await freePort(), label: 'proxy#1', nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] });
+  const extraNodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...extraNodeArgs];
+  const proxyA = spawnProxyChild(settings, { port: await freePort(), label: 'proxy#1', nodeArgs });
   resources.proxies.push(proxyA);
   const coldRootAt = await waitForStatus(proxyA, '/', { intervalMs: 5 });
   await waitForStatus(proxyA, '/topics', { intervalMs: 50 });

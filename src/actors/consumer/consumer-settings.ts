@@ -9,7 +9,7 @@ import type { ConsumerSettings } from './runtime.ts';
 const DEFAULT_AUTO_COMMIT_INTERVAL_MS = 5_000;
 /** Java's max.partition.fetch.bytes default. */
 const DEFAULT_MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
-/** Records (or, for binary instances, their response JSON) fetched ahead per instance. */
+/** Bytes of records fetched ahead per instance before fetching pauses. */
 const CONSUMER_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 
 export function consumerSettings(config: Config): ConsumerSettings {
