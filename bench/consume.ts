@@ -18,9 +18,9 @@
  * BENCH_POLL_CONCURRENCY (50), BENCH_CONSUME_DEADLINE_SECONDS (180), BENCH_RECOVERY_DEADLINE_SECONDS
  * (60), BENCH_PROXY_CPU_PROF (a directory: the throughput proxy runs with --cpu-prof and leaves its
  * profile there), BENCH_PROXY_NODE_ARGS (more node options for that proxy, space-separated, such as
- * `--heap-prof --heap-prof-dir=/tmp/heap`). KAFKA_REST_* settings pass through to the proxy except listeners, bootstrap
- * servers and journal path; KAFKA_REST_FETCH_MIN_BYTES defaults to 1 here (reads answer as soon
- * as records are there).
+ * `--trace-gc` or `--heap-prof --heap-prof-dir=/tmp/heap`). KAFKA_REST_* settings pass through to
+ * the proxy except listeners, bootstrap servers and journal path; KAFKA_REST_FETCH_MIN_BYTES
+ * defaults to 1 here (reads answer as soon as records are there).
  *
  * Prints a table and one `BENCH_RESULT {json}` line. Exits 0 when the run completed, even if
  * targets were missed or requests failed (the output then says so loudly); non-zero only if it
