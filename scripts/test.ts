@@ -15,6 +15,7 @@ import { ensureKafkaJars } from '../src/broker/kafka-jars.ts';
 import { LocalBroker } from '../src/broker/local-broker.ts';
 import { build } from './build.ts';
 import { ensureChromium } from './ensure-chromium.ts';
+import { TEST_BROKER_PROPERTIES } from '../test/helpers/own-broker.ts';
 
 // Node 20's runner does not expand globs, so the files are listed here: unit tests first.
 const given = process.argv.slice(2);
@@ -35,7 +36,7 @@ await ensureKafkaJars({ log: (line) => console.log(`# ${line}`) });
 ensureChromium();
 const dir = mkdtempSync(join(tmpdir(), 'kafka-rest-test-'));
 const started = Date.now();
-const broker = await LocalBroker.start({ dir, autoCreateTopics: false, properties: { 'num.partitions': '3' } });
+const broker = await LocalBroker.start({ dir, autoCreateTopics: false, properties: { ...TEST_BROKER_PROPERTIES, 'num.partitions': '3' } });
 console.log(`# test broker ${broker.bootstrapServers} ready in ${Date.now() - started} ms (${dir})`);
 
 const runner = spawn(

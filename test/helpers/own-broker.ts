@@ -14,9 +14,17 @@ export interface OwnBroker {
   remove(): Promise<void>;
 }
 
+/**
+ * What every broker the tests start is given. Tests write records with fixed timestamps years in
+ * the past (2017, 2021) to assert them byte for byte, and Kafka's time retention (7 days) would
+ * delete those at its next check, every 5 minutes: at a random moment of the run, the partition
+ * would be empty and a read of it `[]`. Retention by time is off, so records stay where written.
+ */
+export const TEST_BROKER_PROPERTIES: Readonly<Record<string, string>> = { 'log.retention.ms': '-1' };
+
 export async function startOwnBroker(name: string, options: Omit<LocalBrokerOptions, 'dir'> = { autoCreateTopics: false }): Promise<OwnBroker> {
   const dir = mkdtempSync(join(tmpdir(), `kafka-rest-${name}-`));
-  const broker = await LocalBroker.start({ ...options, dir: join(dir, 'kafka') });
+  const broker = await LocalBroker.start({ ...options, properties: { ...TEST_BROKER_PROPERTIES, ...options.properties }, dir: join(dir, 'kafka') });
   return {
     broker,
     dir,
