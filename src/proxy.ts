@@ -120,6 +120,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     {
       journal: sessions,
       fetcher: own.fetcher,
+      openReader: () => own.createFetcher(),
       createGroupConsumer: own.createGroupConsumer,
       // An owned instance reaches Kafka as its owner, with the credentials of its owner's last request.
       ...(principals && { kafkaFor: (owner: string) => ownerClients(principals, own.fetcher, owner) }),

@@ -53,6 +53,7 @@ export class PartitionFetcher {
   private readonly cluster: InternalCluster;
   private readonly connection: LazyConnection;
   private readonly isolationLevel: IsolationLevel;
+  private closed = false;
 
   /** `kafka`, or (in tests) a cluster to talk to instead of kafkajs's. */
   constructor(kafka: Kafka | InternalCluster, options: PartitionFetcherOptions = {}) {
@@ -175,11 +176,14 @@ export class PartitionFetcher {
     return result;
   }
 
+  /** For good: a call still running when its owner ended must not connect again (and leak the connection). */
   close(): Promise<void> {
+    this.closed = true;
     return this.connection.close();
   }
 
   private ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('this partition fetcher was closed'));
     return this.connection.ready();
   }
 

@@ -29,6 +29,8 @@ export interface ClientSet {
   readonly partitions: TopicPartitions;
   readonly pool: ProducerPool;
   readonly fetcher: PartitionFetcher;
+  /** A fetcher with connections of its own (a consumer instance's; the caller closes it). */
+  createFetcher(): PartitionFetcher;
   readonly createGroupConsumer: GroupConsumerFactory;
   /** Flushes the pool and closes every connection; group members made earlier close themselves. */
   close(): Promise<void>;
@@ -95,7 +97,9 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
   // Consumers reconnect on Java's schedule (retry.backoff.ms 100 → retry.backoff.max.ms 1000), not
   // kafkajs's 300 ms → 30 s: a member back from a broker outage rejoins within a second or two.
   const consumerKafka = createKafka({ ...kafkaConfig, retry: { initialRetryTime: 100, maxRetryTime: 1_000, ...kafkaConfig.retry } }, logger);
-  const fetcher = new PartitionFetcher(consumerKafka, { isolationLevel: config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted' });
+  const isolationLevel = config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted';
+  const createFetcher = () => new PartitionFetcher(consumerKafka, { isolationLevel });
+  const fetcher = createFetcher();
   const createGroupConsumer: GroupConsumerFactory = (options) =>
     new GroupConsumer(consumerKafka, {
       ...options,
@@ -108,6 +112,7 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
     partitions,
     pool,
     fetcher,
+    createFetcher,
     createGroupConsumer,
     async close() {
       await pool.stop();

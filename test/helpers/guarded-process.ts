@@ -10,7 +10,9 @@ import { installProcessGuard } from '../../src/process-guard.ts';
 
 const path = process.argv[2]!;
 const counts = { storage: 0, other: 0 };
-installProcessGuard({ logger: pino({ level: 'info' }), count: (kind) => counts[kind]++ });
+// Written synchronously, as console.log is: pino's default destination writes in the background,
+// so under load its lines could land after the "still running" printed later.
+installProcessGuard({ logger: pino({ level: 'info' }, pino.destination({ dest: 1, sync: true })), count: (kind) => counts[kind]++ });
 
 const setup = new Database(path);
 setup.exec('CREATE TABLE IF NOT EXISTS t (x)');

@@ -99,6 +99,7 @@ describe('a live consumer actor', () => {
       {
         journal,
         fetcher,
+        openReader: null,
         createGroupConsumer: () => {
           throw new Error('not used');
         },

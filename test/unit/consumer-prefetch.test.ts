@@ -51,7 +51,7 @@ function runtime(fetcher: PartitionFetcher): ConsumerRuntime {
   const buffer = new RecordBuffer(settings.bufferMaxBytes);
   buffer.reposition(tp, 0);
   const membership = { seek: () => undefined } as unknown as Membership;
-  return new ConsumerRuntime(buffer, membership, fetcher, codecFor('binary')!, settings, pino({ level: 'silent' }));
+  return new ConsumerRuntime(buffer, membership, fetcher, fetcher, codecFor('binary')!, settings, pino({ level: 'silent' }));
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));

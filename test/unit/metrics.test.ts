@@ -279,6 +279,7 @@ describe('instrumentation hooks', () => {
       {
         journal,
         fetcher,
+        openReader: null,
         createGroupConsumer: () => {
           throw new Error('not used');
         },

@@ -32,11 +32,19 @@ const FINISH_TIMEOUT_MS = 10_000;
 
 export interface ConsumerDeps {
   journal: Journal;
+  /** Commits and offset lookups: requests the broker answers at once, shared by every instance. */
   fetcher: PartitionFetcher;
+  /**
+   * Connections of the instance's own for its fetches, opened at its first fetch and closed when it
+   * ends. A broker answers one connection's requests in order, a long poll included, so on a shared
+   * connection one instance's wait for records would hold every other instance's fetch behind it.
+   * Java's consumer has its own connections per instance too. Null: the fetches go over `fetcher`.
+   */
+  openReader: (() => PartitionFetcher) | null;
   createGroupConsumer: GroupConsumerFactory;
   topicNames: () => Promise<string[]>;
   /** With principal propagation: the Kafka side of an owned instance, reached as its owner. */
-  kafkaFor?: (owner: string) => Pick<ConsumerDeps, 'fetcher' | 'createGroupConsumer' | 'topicNames'>;
+  kafkaFor?: (owner: string) => Pick<ConsumerDeps, 'fetcher' | 'openReader' | 'createGroupConsumer' | 'topicNames'>;
   settings: ConsumerSettings;
   decoderFor: (format: EmbeddedFormat) => RecordDecoder;
   logger: Logger;
@@ -68,7 +76,8 @@ export class ConsumerActor {
         failed: (error) => this.actor.send({ type: 'MEMBER_FAILED', error: error.message }),
       },
     );
-    const runtime = new ConsumerRuntime(buffer, membership, deps.fetcher, deps.decoderFor(config.format), deps.settings, log, deps.metrics);
+    const reader = deps.openReader?.() ?? null;
+    const runtime = new ConsumerRuntime(buffer, membership, deps.fetcher, reader ?? deps.fetcher, deps.decoderFor(config.format), deps.settings, log, deps.metrics);
     this.runtime = runtime;
     // A recovered assignment resumes where the journal says it was.
     for (const tp of session.context.assignment ?? []) {
@@ -126,6 +135,8 @@ export class ConsumerActor {
         },
       });
     });
+    // Beside the ending, not in it: a slow disconnect must not hold up a DELETE or a shutdown.
+    if (reader) void this.done.then(() => reader.close()).catch((error: unknown) => log.debug({ err: error }, "closing the instance's fetch connections failed"));
   }
 
   private readonly journal: Journal;

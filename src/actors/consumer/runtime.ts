@@ -41,7 +41,10 @@ export class ConsumerRuntime {
   constructor(
     readonly buffer: RecordBuffer,
     readonly membership: Membership,
+    /** Commits and offset lookups. */
     readonly fetcher: PartitionFetcher,
+    /** Fetches of a manual assignment: the instance's own connections (ConsumerDeps.openReader). */
+    private readonly reader: Pick<PartitionFetcher, 'fetch'>,
     readonly decoder: RecordDecoder,
     readonly settings: ConsumerSettings,
     readonly log: Logger,
@@ -115,7 +118,7 @@ export class ConsumerRuntime {
     const { assignment, positions, config } = session.context;
     if (!assignment || this.buffer.full) return;
     const wanted = assignment.map((tp) => ({ ...tp, offset: this.buffer.nextOffset(tp) ?? positions[tpKey(tp)] ?? 0 }));
-    const { records, outOfRange, nextOffsets } = await this.fetcher.fetch(wanted, {
+    const { records, outOfRange, nextOffsets } = await this.reader.fetch(wanted, {
       maxWaitMs,
       minBytes: 1,
       maxBytes: Math.max(this.buffer.maxBytes - this.buffer.bytes, 1),
