@@ -103,7 +103,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
           () => own.pool.start(),
         ),
         partitions: scoped(own.partitions, (c) => c.partitions),
-        fetcher: scoped(own.fetcher, (c) => c.fetcher),
+        simpleConsumers: scoped(own.simpleConsumers, (c) => c.simpleConsumers),
       }
     : own;
   metrics.trackProducerBuffer(() => buffer.usedBytes);
@@ -175,7 +175,7 @@ export async function startProxy(config: Config, logger: Logger): Promise<Runnin
     metadata: requestClients.metadata,
     producer: requestClients.pool,
     consumers: cluster?.port ?? consumers,
-    fetcher: requestClients.fetcher,
+    simpleConsumers: requestClients.simpleConsumers,
     subscriptionLimits: { maxTopics: config.consumerSubscriptionMaxTopics },
     consumerDefaults: {
       autoOffsetReset: config.consumer.autoOffsetReset === 'earliest' ? 'earliest' : 'latest',

@@ -68,7 +68,6 @@ const CONFLUENT_KEYS: readonly ConfluentKey[] = [
   ),
   ...ignored(['producer.threads'], 'produce requests run on the event loop, not on a thread pool (Confluent no longer reads it either)'),
   ...ignored(['consumer.iterator.timeout.ms'], "Confluent's proxy no longer reads it either"),
-  ...ignored(['simpleconsumer.pool.size.max', 'simpleconsumer.pool.timeout.ms'], "leftovers of Confluent's v1 API, unused there too; the simple consumer here needs no pool"),
   ...ignored(['client.timeout.ms', 'client.init.timeout.ms'], "legacy keys Confluent's proxy no longer reads; the Kafka client's timeout is client.request.timeout.ms"),
   ...ignored(
     ['thread.pool.min', 'thread.pool.max', 'request.queue.capacity', 'request.queue.capacity.init', 'request.queue.capacity.growby'],

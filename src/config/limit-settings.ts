@@ -74,6 +74,18 @@ export const LIMIT_SETTINGS = {
     '0',
     'Most v2 consumer instances one authenticated principal owns at once (recovered ones included); creating more → 429 (error_code 42903). Unauthenticated instances count only against consumer.instances.max. 0 = no limit.',
   ),
+  simpleConsumerPoolSizeMax: setting(
+    'simpleconsumer.pool.size.max',
+    integer(1),
+    '25',
+    'Most simple consumer reads (GET .../partitions/{p}/messages) served at once, each over connections of its own.',
+  ),
+  simpleConsumerPoolTimeoutMs: setting(
+    'simpleconsumer.pool.timeout.ms',
+    integer(0),
+    '1000',
+    'How long a simple consumer read waits for one of them to be free, then 500 with error_code 50301, as Confluent answered (ms).',
+  ),
   corsAllowOrigin: setting(
     'access.control.allow.origin',
     list,
@@ -112,6 +124,7 @@ export interface LimitSettings {
   readonly consumerInstancesMax: number;
   /** 0 = no limit. */
   readonly consumerInstancesMaxPerPrincipal: number;
+  readonly simpleConsumerPool: { readonly maxSize: number; readonly timeoutMs: number };
   readonly cors: { readonly allowOrigins: string[]; readonly allowMethods: string[]; readonly allowHeaders: string[] };
   readonly managementAllowedHosts: string[];
 }
@@ -134,6 +147,7 @@ export function readLimitSettings(value: <T>(s: DefaultedSetting<T>) => T): Limi
     serverConnectionLimit: value(s.serverConnectionLimit),
     consumerInstancesMax: value(s.consumerInstancesMax),
     consumerInstancesMaxPerPrincipal: value(s.consumerInstancesMaxPerPrincipal),
+    simpleConsumerPool: { maxSize: value(s.simpleConsumerPoolSizeMax), timeoutMs: value(s.simpleConsumerPoolTimeoutMs) },
     cors: { allowOrigins: value(s.corsAllowOrigin), allowMethods: value(s.corsAllowMethods), allowHeaders: value(s.corsAllowHeaders) },
     managementAllowedHosts: value(s.managementAllowedHosts),
   };

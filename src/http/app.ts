@@ -15,7 +15,7 @@ import { registerConsumerRoutes } from './v2/consumers.ts';
 import type { ConsumerDefaults, SubscriptionLimits } from './v2/consumer-requests.ts';
 import { registerSimpleConsumerRoute } from './v2/messages.ts';
 import type { ConsumerPort } from '../actors/consumer/protocol.ts';
-import type { PartitionFetcher } from '../kafka/partition-fetcher.ts';
+import type { FetcherPool } from '../kafka/fetcher-pool.ts';
 import { Errors } from '../errors.ts';
 import type { ReadinessProbe } from '../observability/readiness.ts';
 import type { ProxyMetrics } from '../observability/metrics.ts';
@@ -37,7 +37,8 @@ export interface AppServices {
   metadata: ClusterMetadata;
   producer: Producer;
   consumers: ConsumerPort;
-  fetcher: PartitionFetcher;
+  /** The simple consumer's fetchers (simpleconsumer.pool.*). */
+  simpleConsumers: FetcherPool;
   consumerDefaults: ConsumerDefaults;
   subscriptionLimits: SubscriptionLimits;
   advertisedListeners: URL[];
@@ -68,7 +69,7 @@ export function createApp(services: AppServices): Koa {
   registerProduceRoutes(router, services.producer, body, services.schemas);
   registerSimpleConsumerRoute(router, {
     metadata: services.metadata,
-    fetcher: services.fetcher,
+    fetchers: services.simpleConsumers,
     metrics: services.metrics,
     ...services.simpleConsumer,
   });

@@ -14,6 +14,7 @@ import type { Journal } from '../journal/journal.ts';
 import { createKafka } from '../kafka/client.ts';
 import { ClusterMetadata } from '../kafka/cluster-metadata.ts';
 import { GroupConsumer } from '../kafka/group-consumer.ts';
+import { FetcherPool } from '../kafka/fetcher-pool.ts';
 import { PartitionFetcher } from '../kafka/partition-fetcher.ts';
 import { RecordProducer } from '../kafka/record-producer.ts';
 import { TopicPartitions } from '../kafka/topic-partitions.ts';
@@ -31,6 +32,8 @@ export interface ClientSet {
   readonly fetcher: PartitionFetcher;
   /** A fetcher with connections of its own (a consumer instance's; the caller closes it). */
   createFetcher(): PartitionFetcher;
+  /** The simple consumer's fetchers, one per read at a time. */
+  readonly simpleConsumers: FetcherPool;
   readonly createGroupConsumer: GroupConsumerFactory;
   /** Flushes the pool and closes every connection; group members made earlier close themselves. */
   close(): Promise<void>;
@@ -100,6 +103,8 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
   const isolationLevel = config.consumer.readUncommitted === false ? 'read_committed' : 'read_uncommitted';
   const createFetcher = () => new PartitionFetcher(consumerKafka, { isolationLevel });
   const fetcher = createFetcher();
+  const { maxSize, timeoutMs } = config.limits.simpleConsumerPool;
+  const simpleConsumers = new FetcherPool(createFetcher, maxSize, timeoutMs);
   const createGroupConsumer: GroupConsumerFactory = (options) =>
     new GroupConsumer(consumerKafka, {
       ...options,
@@ -113,10 +118,11 @@ export function createClientSet({ config, brokers, login, slotIdPrefix, buffer, 
     pool,
     fetcher,
     createFetcher,
+    simpleConsumers,
     createGroupConsumer,
     async close() {
       await pool.stop();
-      await Promise.all([metadata.close(), partitions.close(), fetcher.close()]).catch(() => undefined);
+      await Promise.all([metadata.close(), partitions.close(), fetcher.close(), simpleConsumers.close()]).catch(() => undefined);
       if (forgetOnClose) for (const slot of pool.slots) journal.compact(slot.id);
     },
   };

@@ -3,6 +3,7 @@
  * broker answers one connection's requests in order, long polls included: on one shared connection,
  * eight instances waiting for records on idle partitions held a busy instance's fetch behind theirs,
  * so its reads answered `[]` with records waiting (measured: 3 of 6 reads empty, one 6.9 s long).
+ * The simple consumer takes a fetcher of its own per read, from a bounded pool.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -101,4 +102,28 @@ test('an instance opens its fetch connections at its first read and closes them 
 
   for (const base of bases) assert.equal((await call(base, { method: 'DELETE' })).status, 204);
   await eventually(() => brokerConnections() <= baseline, `the deleted instances' connections close (${brokerConnections()} open, ${baseline} before)`);
+});
+
+test('simple consumer reads take a fetcher each: beyond simpleconsumer.pool.size.max one waits simpleconsumer.pool.timeout.ms, then 500/50301', async () => {
+  const topic = await createTopic(uniqueTopic('conn-simple'), 1);
+  assert.equal((await produce(proxy, `/topics/${topic}`, { records: [{ value: b64('r0') }] })).status, 200);
+  const small = await startTestProxy({ 'simpleconsumer.pool.size.max': '2', 'simpleconsumer.pool.timeout.ms': '300', 'consumer.request.timeout.ms': '3000' });
+  try {
+    // count=2 of a partition holding one record: each read waits its 3 s for a second one.
+    const read = () => call(`${small.url}/topics/${topic}/partitions/0/messages?offset=0&count=2`);
+    const replies = await Promise.all([read(), read(), read()]);
+    const refused = replies.filter((r) => r.status === 500);
+    assert.equal(refused.length, 1, JSON.stringify(replies.map((r) => [r.status, r.body])));
+    assert.equal(refused[0]!.body.error_code, 50301);
+    assert.match(refused[0]!.body.message, /^No SimpleConsumer is available at the time in the pool\. The request can be retried\. .*simpleconsumer\.pool\.size\.max=2/);
+    for (const reply of replies.filter((r) => r.status !== 500)) {
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.deepEqual((reply.body as RestRecord[]).map((r) => text(r.value)), ['r0']);
+    }
+    // The two fetchers are back in the pool.
+    const again = await call(`${small.url}/topics/${topic}/partitions/0/messages?offset=0`);
+    assert.deepEqual((again.body as RestRecord[]).map((r) => text(r.value)), ['r0']);
+  } finally {
+    await small.close();
+  }
 });

@@ -156,7 +156,6 @@ describe('Confluent server keys', () => {
       [
         'producer.threads=5',
         'consumer.iterator.timeout.ms=1',
-        'simpleconsumer.pool.size.max=25',
         'client.timeout.ms=500',
         'thread.pool.max=200',
         'compression.enable=true',
@@ -172,7 +171,7 @@ describe('Confluent server keys', () => {
       ].join('\n'),
     );
     const byKey = new Map(config.warnings.map((w) => [w.slice(0, w.indexOf(' ')), w]));
-    assert.equal(config.warnings.length, 15, config.warnings.join('\n'));
+    assert.equal(config.warnings.length, 14, config.warnings.join('\n'));
     assert.equal(byKey.get('producer.threads'), `producer.threads (file ${file}): ignored: produce requests run on the event loop, not on a thread pool (Confluent no longer reads it either).`);
     assert.match(byKey.get('thread.pool.max') ?? '', /Jetty's thread pool; HTTP requests run on Node's event loop/);
     assert.match(byKey.get('compression.enable') ?? '', /responses are sent uncompressed/);
@@ -186,6 +185,14 @@ describe('Confluent server keys', () => {
     assert.match(byKey.get('debug') ?? '', /error responses never carry stack traces/);
     assert.match(byKey.get('authentication.roles') ?? '', /ignored: authentication\.method is NONE/);
     assert.ok(config.warnings.every((w) => !w.includes('secret-looking')));
+  });
+
+  it("takes the v1 simple consumer's pool keys: they bound the simple consumer's fetchers here", () => {
+    const { config } = load('simpleconsumer.pool.size.max=7\nsimpleconsumer.pool.timeout.ms=0\n');
+    assert.deepEqual(config.warnings, []);
+    assert.deepEqual(config.limits.simpleConsumerPool, { maxSize: 7, timeoutMs: 0 });
+    assert.deepEqual(load('').config.limits.simpleConsumerPool, { maxSize: 25, timeoutMs: 1000 }, "Confluent's defaults");
+    assert.match(problemsOf(() => load('simpleconsumer.pool.size.max=0\n')).join('\n'), /^simpleconsumer\.pool\.size\.max = "0" .*expected an integer >= 1$/);
   });
 
   it('accepts silently the values that describe what the proxy does anyway', () => {

@@ -9,8 +9,9 @@ import { codecFor } from '../../codecs/index.ts';
 import type { EmbeddedFormat } from '../../codecs/embedded-format.ts';
 import { ErrorCode, Errors, RestError } from '../../errors.ts';
 import type { ClusterMetadata } from '../../kafka/cluster-metadata.ts';
+import type { FetcherPool } from '../../kafka/fetcher-pool.ts';
 import type { PartitionFetcher } from '../../kafka/partition-fetcher.ts';
-import type { FetchedRecord } from '../../kafka/topic-partition.ts';
+import type { FetchedRecord, TopicPartitionOffset } from '../../kafka/topic-partition.ts';
 import { produces } from '../content.ts';
 import { MediaType } from '../media-types.ts';
 import { partitionParam } from './params.ts';
@@ -27,7 +28,8 @@ const OFFERS = [
 
 export interface SimpleConsumerOptions {
   metadata: ClusterMetadata;
-  fetcher: PartitionFetcher;
+  /** A read takes one for itself: its long polls hold up no one else's requests. */
+  fetchers: FetcherPool;
   /** How long a read waits for `count` records to exist. */
   waitMs: number;
   maxBytes: number;
@@ -54,28 +56,8 @@ export function registerSimpleConsumerRoute(router: Router, options: SimpleConsu
       );
     }
 
-    const records: FetchedRecord[] = [];
     const deadline = Date.now() + options.waitMs;
-    let next = offset;
-    while (records.length < count) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      const { records: fetched, outOfRange, nextOffsets } = await options.fetcher.fetch([{ topic, partition, offset: next }], {
-        maxWaitMs: Math.min(remaining, 1000),
-        minBytes: 1,
-        maxBytes: options.maxBytes,
-        maxBytesPerPartition: options.maxBytes,
-      });
-      if (outOfRange.length > 0) break; // deleted by retention meanwhile
-      for (const record of fetched) {
-        if (records.length === count) break;
-        records.push(record);
-        next = record.offset + 1;
-      }
-      // Past batches that yielded nothing (aborted transactions, markers), or we would ask again.
-      const advanced = nextOffsets.find((p) => p.partition === partition)?.offset;
-      if (records.length < count && advanced !== undefined && advanced > next) next = advanced;
-    }
+    const records = await options.fetchers.use((fetcher) => readFrom(fetcher, { topic, partition, offset }, count, deadline, options.maxBytes));
     const codec = codecFor(format)!;
     if (records.length > 0) options.metrics?.recordConsumed(topic, records.length, records.reduce((n, r) => n + recordSize(r), 0));
     ctx.body = records.map((r) => ({ key: codec.decode(r.key), value: codec.decode(r.value), partition: r.partition, offset: r.offset }));
@@ -90,4 +72,31 @@ function queryNumber(raw: unknown, name: string, fallback: number | undefined): 
   }
   if (typeof text !== 'string' || !/^\d{1,15}$/.test(text)) throw Errors.badRequest(`query parameter ${name} must be a non-negative integer`);
   return Number(text);
+}
+
+/** Up to `count` records of one partition from `offset`, waiting for them until `deadline`. */
+async function readFrom(fetcher: PartitionFetcher, from: TopicPartitionOffset, count: number, deadline: number, maxBytes: number): Promise<FetchedRecord[]> {
+  const { topic, partition } = from;
+  const records: FetchedRecord[] = [];
+  let next = from.offset;
+  while (records.length < count) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    const { records: fetched, outOfRange, nextOffsets } = await fetcher.fetch([{ topic, partition, offset: next }], {
+      maxWaitMs: Math.min(remaining, 1000),
+      minBytes: 1,
+      maxBytes,
+      maxBytesPerPartition: maxBytes,
+    });
+    if (outOfRange.length > 0) break; // deleted by retention meanwhile
+    for (const record of fetched) {
+      if (records.length === count) break;
+      records.push(record);
+      next = record.offset + 1;
+    }
+    // Past batches that yielded nothing (aborted transactions, markers), or we would ask again.
+    const advanced = nextOffsets.find((p) => p.partition === partition)?.offset;
+    if (records.length < count && advanced !== undefined && advanced > next) next = advanced;
+  }
+  return records;
 }
