@@ -215,19 +215,30 @@ export class ClusterNode {
     this.deps.logger.info({ owned, lost, gained }, 'proxy cluster ownership changed');
   }
 
-  /** `fenced`: another member may own the partition already, so nothing more is written to it. */
+  /**
+   * `fenced`: another member may own the partition already, so nothing more is written to it. A
+   * graceful release takes at most cluster.handover.timeout.ms in all; past it, the next owner may
+   * be taking the partition over, so what this member has not written by then is dropped rather
+   * than written under the new owner (an instance's copy here, still a member of its group, would
+   * otherwise journal the join that gives its partitions to the new copy, and erase its positions).
+   */
   private async release(partition: number, fenced: boolean): Promise<void> {
     const { supervisor, log, journal } = this.deps;
     const started = Date.now();
+    const deadline = started + this.deps.handoverTimeoutMs;
     if (fenced) log.mute(partition);
     // Commands already running (reads included) finish first: the hand-over is graceful.
-    if (!fenced) await this.work.drain(partition, started + this.deps.handoverTimeoutMs);
+    if (!fenced) await this.work.drain(partition, deadline);
     this.releases.set(partition, (this.releases.get(partition) ?? 0) + 1);
     const actorIds = await supervisor.release((ref) => this.partitionOf(ref.group, ref.instance) === partition);
-    await this.durable(`the last events of partition ${partition}`);
+    const late = !fenced && !(await this.durableUntil(deadline, `the last events of partition ${partition}`));
+    if (late) log.mute(partition);
     for (const actorId of actorIds) log.forget(journal, actorId);
-    log.marker(partition, this.marker('released'));
-    await this.durable(`the released marker of partition ${partition}`);
+    if (!late) {
+      log.marker(partition, this.marker('released'));
+      if (!(await this.durableUntil(deadline, `the released marker of partition ${partition}`))) log.mute(partition);
+    }
+    log.disowned(partition);
     this.states.delete(partition);
     this.notify();
     this.deps.metrics?.recordHandover('released', (Date.now() - started) / 1000, actorIds.length);
@@ -246,7 +257,8 @@ export class ClusterNode {
       // Just after the topic lost its records, an empty partition's owner may still be writing it back.
       const writingBack = holder === null && this.guard.lostWithin(handoverTimeoutMs);
       if (!handingOver && !writingBack) break;
-      if (Date.now() - started >= handoverTimeoutMs) {
+      // Twice a release's own bound: the two members learn of the move at slightly different times.
+      if (Date.now() - started >= 2 * handoverTimeoutMs) {
         logger.warn({ partition, holder: holder?.url ?? null }, 'the previous owner did not hand the partition over within cluster.handover.timeout.ms; taking it over anyway');
         break;
       }
@@ -273,6 +285,16 @@ export class ClusterNode {
   private async durable(what: string): Promise<void> {
     if (await this.deps.log.flushedWithin(this.deps.handoverTimeoutMs)) return;
     this.deps.logger.warn({ pending: this.deps.log.pending }, `the sessions topic did not take ${what} within cluster.handover.timeout.ms; going on (the records stay queued)`);
+  }
+
+  /** As durable(), within what is left of a release's bound; false (and said) when it ran out. */
+  private async durableUntil(deadline: number, what: string): Promise<boolean> {
+    if (await this.deps.log.flushedWithin(Math.max(0, deadline - Date.now()))) return true;
+    this.deps.logger.warn(
+      { pending: this.deps.log.pending },
+      `the sessions topic did not take ${what} within cluster.handover.timeout.ms; the next owner takes the partition over without them (a read they held may be delivered again)`,
+    );
+    return false;
   }
 
   /**

@@ -167,6 +167,15 @@ export class SessionLog implements JournalMirror {
     return sessions;
   }
 
+  /**
+   * Another member writes to `partition` now: what this one wrote there says nothing more about
+   * where the partition should end. Kept, it would take a later owner's shorter write-back of a
+   * topic created again for a loss, and write the sessions back a second time.
+   */
+  disowned(partition: number): void {
+    this.written.delete(partition);
+  }
+
   /** True when a partition ends below what this member wrote to it: records it was told are durable are gone. */
   lostRecords(endOffsets: ReadonlyMap<number, number>, partitions: Iterable<number>): boolean {
     for (const partition of partitions) if ((endOffsets.get(partition) ?? 0) < (this.written.get(partition) ?? 0)) return true;

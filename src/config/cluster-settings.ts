@@ -83,7 +83,7 @@ export const CLUSTER_SETTINGS = {
     key: 'cluster.handover.timeout.ms',
     type: integer(0, 300_000),
     fallback: '10000',
-    description: 'Longest a member handing sessions over waits for their requests in flight, and the next owner for its release, before going on.',
+    description: "Longest a member's release of a sessions partition takes (requests in flight, the last events, the released marker); the next owner waits twice as long for it before taking the partition over.",
   } satisfies DefaultedSetting<number>,
   clusterRequestWaitMs: {
     key: 'cluster.request.wait.ms',
