@@ -52,6 +52,11 @@ export class ClusterNode {
   private readonly ownership = new WakeUp();
   private view: ClusterView = { state: 'Empty', members: [] };
   private rebalancing: Promise<void> = Promise.resolve();
+  /**
+   * The partitions of the group's latest answer, which may be newer than the rebalance running:
+   * an adoption still waiting for a partition the group has since given to another member stops.
+   */
+  private latest: ReadonlySet<number> = new Set();
   private group: ClusterGroup | null = null;
   memberId: string | null = null;
   /** Where the other members reach this one: known once the cluster listener is bound, before the first join. */
@@ -140,6 +145,7 @@ export class ClusterNode {
     // was given to others meanwhile, so it is released without a word.
     const dropped = fenced || (this.memberId !== null && memberId !== '' && memberId !== this.memberId);
     this.memberId = memberId || this.memberId;
+    this.latest = new Set(partitions);
     this.rebalancing = this.rebalancing.then(() => this.rebalance(partitions, dropped)).catch((error: unknown) => {
       this.deps.logger.error({ err: error }, 'cluster rebalance failed; the group reassigns at the next join');
     });
@@ -198,6 +204,8 @@ export class ClusterNode {
   private async rebalance(next: number[], fenced: boolean): Promise<void> {
     const started = Date.now();
     const wanted = new Set(next);
+    // A partition an earlier answer gave and a later one took back before it was adopted: nothing to release.
+    for (const [p, state] of this.states) if (state === 'adopting' && !wanted.has(p)) this.states.delete(p);
     const lost = [...this.states.keys()].filter((p) => !wanted.has(p));
     const gained = next.filter((p) => !this.states.has(p));
     for (const p of gained) this.states.set(p, 'adopting');
@@ -209,7 +217,7 @@ export class ClusterNode {
     // broker are not safe to open concurrently from one client (the loser's socket is never closed).
     for (const p of gained) await this.adopt(p);
     if (lost.length === 0 && gained.length === 0) return;
-    const owned = [...this.states.keys()].sort((a, b) => a - b);
+    const owned = [...this.states].filter(([, state]) => state === 'owned').map(([p]) => p).sort((a, b) => a - b);
     this.history.push({ at: started, lost, gained, owned, ms: Date.now() - started });
     if (this.history.length > HISTORY_KEPT) this.history.shift();
     this.deps.logger.info({ owned, lost, gained }, 'proxy cluster ownership changed');
@@ -249,6 +257,8 @@ export class ClusterNode {
     const started = Date.now();
     let replayed: ReplayedPartition;
     for (;;) {
+      // The group gave it to another member meanwhile: taking it over would serve it twice.
+      if (!this.latest.has(partition)) return;
       replayed = replayPartition(await this.read(partition));
       const holder = replayed.marker;
       const other = holder !== null && holder.memberId !== this.memberId;
@@ -264,7 +274,7 @@ export class ClusterNode {
       }
       await sleep(HANDOVER_POLL_MS);
     }
-    if (this.states.get(partition) !== 'adopting') return;
+    if (this.states.get(partition) !== 'adopting' || !this.latest.has(partition)) return;
     log.unmute(partition);
     log.marker(partition, this.marker('owned'));
     for (const actor of replayed.actors) log.load(journal, partition, actor);
