@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { bootstrapServers, createTopic, uniqueTopic } from '../helpers/cluster.ts';
 import { b64, createConsumer, post, records, text, type RestRecord } from '../helpers/consumer.ts';
 import { call, produce, startTestProxy, type TestProxy } from '../helpers/proxy.ts';
+import { until } from '../helpers/workers.ts';
 
 const IDLE = 8;
 let proxy: TestProxy;
@@ -49,14 +50,6 @@ function brokerConnections(): number {
     }
   }
   return count;
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within 15 s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 test('a read answers the records waiting for it while other instances long-poll idle partitions', async () => {
@@ -101,7 +94,7 @@ test('an instance opens its fetch connections at its first read and closes them 
   assert.ok(reading >= baseline + bases.length, `each instance reads over its own connection: ${baseline} before, ${reading} with ${bases.length} instances`);
 
   for (const base of bases) assert.equal((await call(base, { method: 'DELETE' })).status, 204);
-  await eventually(() => brokerConnections() <= baseline, `the deleted instances' connections close (${brokerConnections()} open, ${baseline} before)`);
+  await until(() => brokerConnections() <= baseline, `the deleted instances' connections to close (${baseline} open before them)`, 15_000);
 });
 
 test('simple consumer reads take a fetcher each: beyond simpleconsumer.pool.size.max one waits simpleconsumer.pool.timeout.ms, then 500/50301', async () => {
